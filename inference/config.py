@@ -83,7 +83,10 @@ def load_config(model: type[Cfg], path: Path | None = None, overrides: list[str]
 
 def resolved_yaml(config: BaseModel, *, argv: list[str] | None = None) -> str:
     """The config as used, plus the command line that produced the artifact."""
-    command = shlex.join(argv if argv is not None else sys.argv)
+    argv = list(argv if argv is not None else sys.argv)
+    if argv:
+        argv[0] = Path(argv[0]).name       # the program, not the machine's venv path
+    command = shlex.join(argv)
     body = yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
     return f"# command: {command}\n{body}"
 
