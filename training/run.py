@@ -1,0 +1,68 @@
+"""A training run from a config: data in, best weights and dev thresholds out (in run_dir)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from typing import Any
+
+from inference.taxonomy import LABELS
+from labeling.augment import augment_records
+from labeling.gold import GoldMessage, parse_gold_message
+from training.config import FitConfig
+from training.corpus import data_config, gold_split
+from training.data import Encoded, encode
+
+
+def tokenizer_for(cfg: FitConfig):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(cfg.base_model, local_files_only=True)
+
+
+def train_records(cfg: FitConfig) -> list[GoldMessage]:
+    """The train split, plus its augmented copies when enabled (made here, deterministically)."""
+    data = data_config(cfg.data_config)
+    train = gold_split(data, "train")
+    if cfg.train.limit_train:
+        train = train[: cfg.train.limit_train]
+    if not cfg.train.augment:
+        return train
+    copies = augment_records(train, data.augment, train_ids={r.id for r in train})
+    return train + [parse_gold_message(rec, max_chars=10_000) for rec in copies]
+
+
+def encode_split(cfg: FitConfig, records: list[GoldMessage], tokenizer) -> Encoded:
+    return encode(records, tokenizer, max_length=cfg.train.max_length, prefix=cfg.train.prefix,
+                  use_context=cfg.train.use_context)
+
+
+def data_manifest_sha(cfg: FitConfig) -> str:
+    from inference.model_dir import sha256_file
+
+    return sha256_file(data_config(cfg.data_config).paths.splits)
+
+
+def train_run(cfg: FitConfig, *, resume: bool = False) -> dict[str, Any]:
+    import torch
+
+    from training.fit import build_model, dev_score, fit, load_weights
+
+    tok = tokenizer_for(cfg)
+    dev = encode_split(cfg, gold_split(data_config(cfg.data_config), "dev"), tok)
+    train = encode_split(cfg, train_records(cfg), tok)
+    start = time.time()
+    state = fit(cfg, train, dev, tok.pad_token_id, resume=resume)
+    model = build_model(cfg)
+    load_weights(model, cfg.run_dir / "best")
+    f1, thresholds = dev_score(model, dev, tok.pad_token_id, cfg)
+    summary = {
+        "name": cfg.name, "best_epoch": state.best_epoch, "dev_macro_f1": f1, "thresholds": thresholds,
+        "history": state.history, "train_records": len(train.ids), "dev_records": len(dev.ids),
+        "labels": list(LABELS), "seconds": round(time.time() - start, 1),
+        "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (CPU)",
+        "data_manifest_sha256": data_manifest_sha(cfg),
+    }
+    (cfg.run_dir / "fit.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
