@@ -19,8 +19,8 @@ from inference.errors import RecordError, UsageError
 
 HELP = (
     "aftersales-guard: find merchants who mishandle after-sales requests.\n\n"
-    "Rooms: `label` (gold data, labeling functions, augmentation); more commands "
-    "appear as their rooms are installed."
+    "Rooms: `label` (gold data, labeling functions, augmentation), `train` and `export` "
+    "(base encoder, fine-tuning, ONNX model directories); a room's commands appear when it is installed."
 )
 
 app = typer.Typer(name="aftersales", help=HELP, no_args_is_help=True, add_completion=False,
@@ -38,11 +38,17 @@ _registered: set[str] = set()
 
 
 def _register_rooms() -> None:
-    """Attach every installed room's Typer app as a subcommand group (once per process)."""
+    """Attach every installed room's commands (once per process): a Typer app becomes a
+    command group (`aftersales label …`), a function a top-level command (`aftersales export`)."""
     for ep in sorted(entry_points(group="aftersales.commands"), key=lambda e: e.name):
-        if ep.name not in _registered:
-            app.add_typer(ep.load(), name=ep.name)
-            _registered.add(ep.name)
+        if ep.name in _registered:
+            continue
+        target = ep.load()
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=ep.name)
+        else:
+            app.command(name=ep.name)(target)
+        _registered.add(ep.name)
 
 
 def main(argv: list[str] | None = None) -> None:

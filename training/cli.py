@@ -52,3 +52,32 @@ def fit_cmd(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: Set
     summary = train_run(cfg, resume=resume)
     save_resolved(cfg, cfg.run_dir)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+
+
+def export(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetOpt = None,
+           compare: Annotated[list[str] | None, typer.Option(
+               metavar="NAME=RUN_DIR", help="Add an exported run's figures to the card (e.g. an ablation).")] = None
+           ) -> None:
+    """Export a trained run to ONNX (fp32 + INT8), check parity and the INT8 loss, report on the
+    test split and the out-of-style set beside both baselines, and write the model directory
+    with its sha256 manifest."""
+    from inference.errors import UsageError
+    from training.card import build_report
+    from training.config import FitConfig
+    from training.corpus import data_config, gold_split
+    from training.package import build_export, int8_gate, ship
+
+    cfg = load_config(FitConfig, config, set_ or [])
+    pairs = {}
+    for item in compare or []:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise UsageError(f"--compare {item!r} is not NAME=RUN_DIR")
+        pairs[name] = Path(path)
+    exported = build_export(cfg)
+    gate = int8_gate(exported["dir"], gold_split(data_config(cfg.data_config), "dev"), cfg)
+    files = build_report(cfg, exported["dir"], gate, compare=pairs)
+    dest = ship(cfg, exported["dir"], gate, files)
+    typer.echo(f"wrote {dest}: parity {exported['parity']:.2e}, "
+               f"dev agreement {gate['dev_agreement_with_fp32']:.4f}, F1 loss {gate['dev_f1_loss']:+.4f}")
+    typer.echo((dest / "card.md").read_text(encoding="utf-8").split("## Model on")[0])

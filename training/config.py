@@ -66,6 +66,7 @@ class ExportConfig(StrictModel):
     opset: int = Field(17, ge=13)
     int8: bool = True
     max_int8_f1_loss: float = Field(0.01, ge=0)   # refuse an INT8 graph that loses more macro-F1
+    min_int8_agreement: float = Field(0.99, ge=0, le=1)   # share of dev label decisions equal to fp32
 
 
 class FitConfig(StrictModel):

@@ -1,0 +1,129 @@
+"""Fine-tune, crash, resume, export, report and ship a tiny model on a tiny gold set."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from inference.config import load_config  # noqa: E402
+from inference.errors import UsageError  # noqa: E402
+from tests.conftest import MESSAGES, write_jsonl  # noqa: E402
+from tests.tiny import write_tiny_bert  # noqa: E402
+from training.config import FitConfig  # noqa: E402
+
+
+def _grow(messages: list[dict], copies: int) -> list[dict]:
+    """Distinct records with the fixture's labels (numbers keep their split keys apart)."""
+    rows = []
+    for k in range(copies):
+        for m in messages:
+            rows.append({**m, "id": f"{m['id']}-{k}", "text": f"{m['text']}{k}号"})
+    return rows
+
+
+@pytest.fixture
+def tiny_run(project: Path):
+    from inference.cli import main
+
+    rows = _grow(MESSAGES, 8)
+    write_jsonl(project / "labeling/data/messages.jsonl", rows)
+    with pytest.raises(SystemExit):
+        main(["label", "split"])
+    base = write_tiny_bert(project / "base", [r["text"] for r in rows] + ["query: 谢谢收到我要退货质量有问题"])
+    overrides = [f"base_model={base}", "run_dir=runs/tiny", "model_dir=models/tiny", "train.epochs=2",
+                 "train.batch_size=8", "train.threads=1", "train.augment=false", "train.max_length=48",
+                 "export.max_int8_f1_loss=1.0", "export.min_int8_agreement=0.0", "train.patience=5"]
+    return load_config(FitConfig, None, overrides)
+
+
+def _weights(run: Path) -> dict:
+    from safetensors.torch import load_file
+    return load_file(str(run / "last" / "model.safetensors"))
+
+
+def test_resume_after_crash_gives_the_same_model(tiny_run: FitConfig, monkeypatch) -> None:
+    import training.fit as fit_mod
+    from training.run import train_run
+
+    straight = tiny_run.model_copy(update={"run_dir": Path("runs/straight")})
+    train_run(straight)
+
+    real = fit_mod.dev_score
+    calls = {"n": 0}
+
+    def crash_in_second_epoch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fit_mod, "dev_score", crash_in_second_epoch)
+    with pytest.raises(RuntimeError, match="killed"):
+        train_run(tiny_run)
+    assert json.loads((tiny_run.run_dir / "last" / "state.json").read_text())["epoch"] == 1
+    monkeypatch.setattr(fit_mod, "dev_score", real)
+    summary = train_run(tiny_run, resume=True)
+    assert [h["epoch"] for h in summary["history"]] == [1, 2]
+    a, b = _weights(straight.run_dir), _weights(tiny_run.run_dir)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_export_report_and_ship(tiny_run: FitConfig) -> None:
+    from inference.model_dir import verify
+    from inference.scorer import Scorer
+    from training.card import build_report
+    from training.corpus import data_config, gold_split
+    from training.package import build_export, int8_gate, ship
+    from training.run import train_run
+
+    train_run(tiny_run)
+    exported = build_export(tiny_run)
+    assert exported["parity"] <= 1e-4
+    dev = gold_split(data_config(tiny_run.data_config), "dev")
+    gate = int8_gate(exported["dir"], dev, tiny_run)
+    assert 0 <= gate["dev_agreement_with_fp32"] <= 1 and set(gate["thresholds"]) == {
+        "meaningless", "deflection", "unilateral_change", "extra_charge", "commitment"}
+    files = build_report(tiny_run, exported["dir"], gate, compare={})
+    names = {p.name for p in files}
+    assert {"card.md", "metrics.json", "pr_test.png", "confusion_outofstyle.png", "scores_test.png"} <= names
+    metrics = json.loads((exported["dir"] / "report" / "metrics.json").read_text())
+    assert set(metrics) >= {"model", "lf_vote", "tfidf_lr"} and "outofstyle" in metrics["tfidf_lr"]
+    dest = ship(tiny_run, exported["dir"], gate, files)
+    assert not (dest / "model.fp32.onnx").exists() and (dest / "model.int8.onnx").exists()
+    model_json = json.loads((dest / "model.json").read_text())
+    assert model_json["graphs"] == {"int8": "model.int8.onnx"} and model_json["thresholds"] == gate["thresholds"]
+
+    scores = Scorer(dest).score(["好的", "请联系在线客服"], ["我要退货", None])
+    assert scores.probs.shape == (2, 5) and ((scores.probs >= 0) & (scores.probs <= 1)).all()
+
+    card = (dest / "card.md").read_text()
+    assert "out-of-style" in card and "TF-IDF+LR" in card and "LF vote" in card
+    (dest / "tokenizer.json").write_text((dest / "tokenizer.json").read_text() + " ")
+    with pytest.raises(UsageError, match="tokenizer.json does not match its sha256"):
+        verify(dest)
+
+
+def test_scorer_matches_torch_on_pairs_and_padding(tiny_run: FitConfig) -> None:
+    """The inference room's scorer (tokenizers + onnxruntime) reproduces training-time preprocessing."""
+    from inference.scorer import Scorer
+    from training.fit import build_model, load_weights
+    from training.package import build_export
+    from training.run import train_run
+    from transformers import AutoTokenizer
+
+    train_run(tiny_run)
+    out = build_export(tiny_run)["dir"]
+    texts, contexts = ["好的", "亲亲您好，请联系在线客服处理哦", "已帮您改为换货"], ["我要退货", None, "质量有问题"]
+    got = Scorer(out, graph="fp32", verify_files=False).score(texts, contexts).probs
+    model = build_model(tiny_run)
+    load_weights(model, tiny_run.run_dir / "best")
+    model.eval()
+    tok = AutoTokenizer.from_pretrained(tiny_run.base_model)
+    for i, (t, c) in enumerate(zip(texts, contexts)):
+        enc = tok("query: " + t, c, return_tensors="pt") if c else tok("query: " + t, return_tensors="pt")
+        with torch.no_grad():
+            ref = torch.sigmoid(model(enc["input_ids"], enc["attention_mask"])).numpy()[0]
+        np.testing.assert_allclose(got[i], ref, atol=1e-4)
