@@ -71,6 +71,7 @@ class ModelInfo:
     use_context: bool
     graphs: dict[str, str]          # variant -> file, e.g. {"int8": "model.int8.onnx"}
     default_graph: str
+    pad_id: int
     raw: dict[str, Any]
 
     @property
@@ -92,4 +93,4 @@ def read_info(model_dir: Path) -> ModelInfo:
                      thresholds={k: float(v) for k, v in raw["thresholds"].items()},
                      max_length=int(raw["max_length"]), prefix=raw.get("prefix", ""),
                      use_context=bool(raw["use_context"]), graphs=dict(raw["graphs"]),
-                     default_graph=raw["default_graph"], raw=raw)
+                     default_graph=raw["default_graph"], pad_id=int(raw["pad_id"]), raw=raw)

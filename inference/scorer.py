@@ -54,7 +54,7 @@ class Scorer:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.info.max_length, strategy="longest_first")
-        self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
+        self.pad_id = self.info.pad_id
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or default_threads()
         opts.inter_op_num_threads = 1

@@ -127,3 +127,21 @@ def test_scorer_matches_torch_on_pairs_and_padding(tiny_run: FitConfig) -> None:
         with torch.no_grad():
             ref = torch.sigmoid(model(enc["input_ids"], enc["attention_mask"])).numpy()[0]
         np.testing.assert_allclose(got[i], ref, atol=1e-4)
+
+
+def test_any_local_bert_directory_works_as_base(tiny_run: FitConfig, project: Path) -> None:
+    """A base with only vocab.txt and BERT specials, like bert-base-chinese, trains and exports."""
+    from inference.scorer import Scorer
+    from tests.tiny import write_tiny_bert_vocab_txt
+    from training.package import build_export
+    from training.run import train_run
+
+    texts = [json.loads(line)["text"] for line in
+             (project / "labeling/data/messages.jsonl").read_text(encoding="utf-8").splitlines()]
+    base = write_tiny_bert_vocab_txt(project / "bert-base", texts + ["query:我要退货"])
+    cfg = tiny_run.model_copy(update={"base_model": base, "run_dir": Path("runs/bert")})
+    train_run(cfg)
+    out = build_export(cfg)
+    assert out["parity"] <= 1e-4
+    probs = Scorer(out["dir"], graph="fp32", verify_files=False).score(["好的"], ["我要退货"]).probs
+    assert probs.shape == (1, 5)

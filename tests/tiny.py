@@ -45,3 +45,21 @@ def write_tiny_bert(out: Path, texts: list[str], *, seed: int = 0) -> Path:
                         intermediate_size=37, max_position_embeddings=256, pad_token_id=1)
     BertModel(config, add_pooling_layer=False).save_pretrained(out)
     return out
+
+
+def write_tiny_bert_vocab_txt(out: Path, texts: list[str], *, seed: int = 0) -> Path:
+    """A bert-base-chinese-shaped directory: vocab.txt only (no tokenizer.json), [CLS]/[SEP]/[PAD]."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    chars = sorted({ch for t in texts for ch in t if not ch.isspace()})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    (out / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer",
+                                                           "do_lower_case": True, "model_max_length": 128}))
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=37, max_position_embeddings=256, pad_token_id=0)
+    BertModel(config, add_pooling_layer=False).save_pretrained(out)
+    return out

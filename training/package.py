@@ -26,6 +26,7 @@ from inference.model_dir import MODEL_FORMAT, write_manifest
 from inference.scorer import Scorer
 from inference.taxonomy import LABELS
 from training.config import FitConfig
+from training.run import tokenizer_for
 from training.thresholds import apply, choose_thresholds
 
 PARITY_TOL = 1e-4
@@ -54,16 +55,19 @@ def build_export(cfg: FitConfig) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    tokenizer = tokenizer_for(cfg)
     export_fp32(model, out / "model.fp32.onnx", opset=cfg.export.opset)
-    worst = parity(model, out / "model.fp32.onnx", pad_id=model.encoder.config.pad_token_id or 1)
+    worst = parity(model, out / "model.fp32.onnx", pad_id=tokenizer.pad_token_id)
     if worst > PARITY_TOL:
         raise UsageError(f"ONNX fp32 differs from torch by {worst:.2e} (> {PARITY_TOL})")
     graphs = {"fp32": "model.fp32.onnx"}
     if cfg.export.int8:
         quantize_int8(out / "model.fp32.onnx", out / "model.int8.onnx")
         graphs["int8"] = "model.int8.onnx"
-    shutil.copyfile(cfg.base_model / "tokenizer.json", out / "tokenizer.json")
+    # Written from the loaded tokenizer, so a base that ships only vocab.txt (bert-base-chinese) works too.
+    tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     info = {"base_model": str(cfg.base_model), "data_manifest_sha256": fit_info["data_manifest_sha256"],
+            "pad_id": tokenizer.pad_token_id,
             "training": {k: fit_info[k] for k in ("best_epoch", "seconds", "hardware", "train_records")},
             "parity_max_abs_diff_fp32": worst}
     (out / "model.json").write_text(json.dumps(_model_json(cfg, fit_info["thresholds"], graphs, info), indent=1))
