@@ -15,7 +15,7 @@ from inference.errors import RecordError, UsageError
 from inference.taxonomy import CODES, LABELS
 from labeling.config import DataConfig
 from labeling.gold import (GoldMessage, load_records, parse_gold_message, parse_gold_ticket,
-                           parse_store_month)
+                           parse_gold_store_month)
 from labeling.splits import SPLITS, assign_split, file_sha256, read_manifest, split_key
 
 
@@ -121,7 +121,7 @@ def _check_outofstyle(cfg: DataConfig, gold: list[tuple[int, GoldMessage]], repo
 
 
 def _check_tickets(cfg: DataConfig, report: CheckReport) -> None:
-    for path, parse in ((cfg.paths.tickets, parse_gold_ticket), (cfg.paths.store_months, parse_store_month)):
+    for path, parse in ((cfg.paths.tickets, parse_gold_ticket), (cfg.paths.store_months, parse_gold_store_month)):
         if not path.exists():
             report.errors.append(f"{path}: file not found")
             continue
@@ -129,7 +129,7 @@ def _check_tickets(cfg: DataConfig, report: CheckReport) -> None:
         report.errors.extend(str(e) for e in bad)
         _duplicate_ids(rows, path, report)
         for _, rec in rows:
-            codes = rec.extra["expected_codes"] if parse is parse_gold_ticket else rec.expected_codes
+            codes = rec.extra["expected_codes"]
             report.code_counts.update(codes)
             if parse is parse_gold_ticket:
                 report.ticket_stats["tickets"] += 1

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from inference.errors import RecordError
 from inference.jsonl import read_jsonl
-from inference.records import Message, parse_message, require_id
+from inference.records import Message, parse_message
+from inference.store_rank import StoreMonth, parse_store_month
 from inference.taxonomy import LABELS, STORE_CODES, TICKET_CODES
 from inference.tickets import Ticket, parse_ticket
 
@@ -93,48 +94,13 @@ def parse_gold_ticket(obj: Any) -> Ticket:
     return ticket
 
 
-@dataclass(frozen=True, slots=True)
-class StoreMonth:
-    id: str
-    shop_id: str
-    month: str
-    peer_group: str
-    after_sales_factor: float
-    dispute_factor: float
-    expected_codes: tuple[str, ...]
-
-
-def _month(value: Any) -> str:
-    if not isinstance(value, str) or len(value) != 7 or value[4] != "-" \
-            or not (value[:4] + value[5:]).isdigit() or not 1 <= int(value[5:]) <= 12:
-        raise RecordError(f"must be YYYY-MM, got {value!r}", field="month")
-    return value
-
-
-def _factor(obj: dict[str, Any], key: str) -> float:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RecordError("must be a number", field=key)
-    return float(value)
-
-
-def parse_store_month(obj: Any) -> StoreMonth:
-    if not isinstance(obj, dict):
-        raise RecordError("record must be a JSON object", field="record")
-    rid = require_id(obj)
+def parse_gold_store_month(obj: Any) -> StoreMonth:
+    row = parse_store_month(obj)
     try:
-        texts = {}
-        for key in ("shop_id", "peer_group"):
-            if not isinstance(obj.get(key), str) or not obj[key].strip():
-                raise RecordError("missing or empty", field=key)
-            texts[key] = obj[key]
-        return StoreMonth(id=rid, month=_month(obj.get("month")),
-                          after_sales_factor=_factor(obj, "after_sales_factor"),
-                          dispute_factor=_factor(obj, "dispute_factor"),
-                          expected_codes=_names(obj.get("expected_codes"), "expected_codes", STORE_CODES),
-                          **texts)
+        _names(obj.get("expected_codes"), "expected_codes", STORE_CODES)
     except RecordError as err:
-        raise err.located(record_id=rid) from None
+        raise err.located(record_id=row.id) from None
+    return row
 
 
 def load_records(path: Path, parse: Callable[[Any], T]) -> tuple[list[tuple[int, T]], list[RecordError]]:
