@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -25,6 +27,93 @@ HELP = (
 
 app = typer.Typer(name="aftersales", help=HELP, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
+
+
+InputOpt = Annotated[str, typer.Option("--input", "-i", help="Records: .jsonl, .csv or .parquet; - for stdin.")]
+OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Results: .jsonl, .csv or .parquet; - for stdout.")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", "-m", help="Model directory (default: $AFTERSALES_MODEL, "
+                                                                      "else the bundled default model).")]
+ThresholdOpt = Annotated[list[str] | None, typer.Option("--threshold", "-t", metavar="LABEL=VALUE",
+                                                        help="Override a label's threshold for this run.")]
+ResumeOpt = Annotated[bool, typer.Option(help="Continue a killed run from its last committed chunk.")]
+MaxErrOpt = Annotated[int | None, typer.Option(help="Stop with a non-zero exit once more records than this are bad.")]
+ThreadsOpt = Annotated[int | None, typer.Option(help="onnxruntime intra-op threads (default: the cores this "
+                                                     "process may use).")]
+FormatOpt = Annotated[str | None, typer.Option(help="Input format when the extension does not say (jsonl, csv, "
+                                                    "parquet).")]
+ErrorsOpt = Annotated[str | None, typer.Option(help="Error file (default: <output>.errors.jsonl).")]
+
+
+def _finish(summary) -> None:
+    for line in summary.lines():
+        typer.echo(line, err=True)
+
+
+@app.command()
+def score(input: InputOpt, output: OutputOpt, model: ModelOpt = None, threshold: ThresholdOpt = None,
+          resume: ResumeOpt = False, max_errors: MaxErrOpt = None, threads: ThreadsOpt = None,
+          input_format: FormatOpt = None, errors: ErrorsOpt = None) -> None:
+    """Score merchant texts ({"id", "text", "context"?}) for the five labels.
+
+    Writes {"id", "scores", "labels", "model", "truncated"} plus the input's other fields.
+    Bad records go to the error file with their line and field; the job goes on.
+    """
+    from inference.batch import SCORE_CORE, ScoreJob, parse_thresholds, resolve_model, run_job
+    from inference.scorer import Scorer
+
+    job = ScoreJob(Scorer(resolve_model(model), threads=threads), parse_thresholds(threshold))
+    _finish(run_job(job, input_path=input, output=output, core=SCORE_CORE, resume=resume, max_errors=max_errors,
+                    in_format=input_format, errors_path=errors, desc="score"))
+
+
+@app.command()
+def evaluate(input: InputOpt, output: OutputOpt, model: ModelOpt = None, threshold: ThresholdOpt = None,
+             gate: Annotated[Path | None, typer.Option(help="Gate config (default: configs/gate.yaml).")] = None,
+             resume: ResumeOpt = False, max_errors: MaxErrOpt = None, threads: ThreadsOpt = None,
+             input_format: FormatOpt = None, errors: ErrorsOpt = None) -> None:
+    """Decide violations for after-sales tickets: codes, evidence, measures.
+
+    Every merchant text of a ticket is scored with the consumer's preceding message as
+    context (one batched model call per chunk of tickets), then the rule gate decides.
+    """
+    from inference.batch import DECISION_CORE, EvaluateJob, parse_thresholds, resolve_model, run_job
+    from inference.gate_config import load_gate_config
+    from inference.scorer import Scorer
+
+    job = EvaluateJob(Scorer(resolve_model(model), threads=threads), parse_thresholds(threshold),
+                      load_gate_config(gate))
+    _finish(run_job(job, input_path=input, output=output, core=DECISION_CORE, resume=resume,
+                    max_errors=max_errors, in_format=input_format, errors_path=errors, desc="evaluate"))
+
+
+@app.command("rank-stores")
+def rank_stores(input: InputOpt, output: OutputOpt,
+                gate: Annotated[Path | None, typer.Option(help="Gate config (default: configs/gate.yaml).")] = None
+                ) -> None:
+    """S1: rank store-months ({"id", "shop_id", "month", "peer_group", "after_sales_factor",
+    "dispute_factor"}) within their month and peer group; below the bar on either factor is S1."""
+    import json as _json
+
+    from inference.gate_config import load_gate_config
+    from inference.io import format_of, read_records
+    from inference.store_rank import rank_records
+
+    rows = []
+    for pos, obj in read_records(input, format_of(input)):
+        if isinstance(obj, RecordError):
+            raise obj
+        rows.append(obj)
+    try:
+        decisions = rank_records(rows, load_gate_config(gate))
+    except RecordError as err:
+        raise err.located(source=input) from None
+    text = "".join(_json.dumps(d, ensure_ascii=False) + "\n" for d in decisions)
+    if output == "-":
+        typer.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+    flagged = sum(d["violation"] for d in decisions)
+    typer.echo(f"store-months: {len(decisions)}, S1_experience_rank: {flagged}", err=True)
 
 
 @app.command()

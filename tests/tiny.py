@@ -63,3 +63,26 @@ def write_tiny_bert_vocab_txt(out: Path, texts: list[str], *, seed: int = 0) -> 
                         intermediate_size=37, max_position_embeddings=256, pad_token_id=0)
     BertModel(config, add_pooling_layer=False).save_pretrained(out)
     return out
+
+
+def write_tiny_model_dir(out: Path, texts: list[str], *, seed: int = 0, max_length: int = 64) -> Path:
+    """A complete, manifest-verified model directory around a random tiny classifier (fp32 ONNX)."""
+    import torch
+
+    from inference.model_dir import write_manifest
+    from training.encoder import MeanPoolClassifier, load_encoder
+    from training.export import export_fp32
+
+    base = write_tiny_bert(out.parent / (out.name + "-base"), texts + ["query: "], seed=seed)
+    torch.manual_seed(seed)
+    model = MeanPoolClassifier(load_encoder(base), 5).eval()
+    out.mkdir(parents=True, exist_ok=True)
+    export_fp32(model, out / "model.fp32.onnx")
+    (out / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+    labels = ["meaningless", "deflection", "unilateral_change", "extra_charge", "commitment"]
+    (out / "model.json").write_text(json.dumps({
+        "format_version": 1, "name": "tiny", "version": "0.0.1", "labels": labels,
+        "thresholds": {label: 0.5 for label in labels}, "max_length": max_length, "prefix": "query: ",
+        "use_context": True, "graphs": {"fp32": "model.fp32.onnx"}, "default_graph": "fp32", "pad_id": 1}))
+    write_manifest(out)
+    return out
