@@ -116,6 +116,18 @@ def rank_stores(input: InputOpt, output: OutputOpt,
     typer.echo(f"store-months: {len(decisions)}, S1_experience_rank: {flagged}", err=True)
 
 
+@app.command("report")
+def report_cmd(decisions: Annotated[str, typer.Argument(help="Output of `aftersales evaluate`.")],
+               out: Annotated[Path, typer.Option("--out", help="Directory for report.md, report.html, PNGs.")]
+               = Path("build/report")) -> None:
+    """Summarize decisions for people: counts per code, top shops, score distributions
+    (Markdown, PNG charts and a small HTML page)."""
+    from inference.report import write_report
+
+    where = write_report(decisions, out)
+    typer.echo(f"wrote {where / 'report.md'} and {where / 'report.html'}")
+
+
 @app.command()
 def version() -> None:
     """Print the installed version and the command groups that are plugged in."""

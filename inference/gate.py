@@ -358,4 +358,5 @@ def decide(ticket: Ticket, labels: dict[int, TextLabels], cfg: GateConfig, *, mo
     codes = [c for c in TICKET_CODES if any(e.code == c for e in evidence)]
     return Decision(id=ticket.id, violation=bool(codes), codes=codes, evidence=evidence,
                     measures=[{"code": c, "measures": measures_for(c, cfg)} for c in codes],
-                    checks=list(RULES), model=model, gate=cfg.version, extra=dict(ticket.extra))
+                    checks=list(RULES), model=model, gate=cfg.version,
+                    extra={"shop_id": ticket.shop.get("id"), **ticket.extra})

@@ -155,3 +155,21 @@ def test_kill_mid_run_then_resume_gives_each_record_once(model_dir: Path, tmp_pa
     ids = [r["id"] for r in lines(out)]
     assert len(ids) == n and len(set(ids)) == n and ids == [f"r{i}" for i in range(n)]
     assert json.loads(progress.read_text())["done"] is True
+
+
+def test_report_from_decisions(model_dir: Path, tmp_path: Path) -> None:
+    src = tmp_path / "t.jsonl"
+    tickets = []
+    for i in range(4):
+        t = _ticket(i)
+        t["shop"]["id"] = f"shop-{i % 2}"
+        tickets.append(t)
+    src.write_text("\n".join(json.dumps(t, ensure_ascii=False) for t in tickets) + "\n")
+    out = tmp_path / "d.jsonl"
+    assert run("evaluate", "-i", str(src), "-o", str(out), "-m", str(model_dir)) == 0
+    assert run("report", str(out), "--out", str(tmp_path / "rep")) == 0
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "4 tickets, 4 with a violation" in md and "| `R1_no_contact_reject` | 4 |" in md
+    assert "| shop-0 | 2 | 2 |" in md
+    assert (tmp_path / "rep" / "codes.png").stat().st_size > 1000
+    assert '<img src="codes.png"' in (tmp_path / "rep" / "report.html").read_text()
