@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test check clean
+.PHONY: demo test check model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,20 @@ demo: $(VENV)/.stamp-demo
 ## test: the test suite as CI runs it (slow tests excluded)
 test: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest
+
+$(VENV)/.stamp-train: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[label,train,report]"
+	touch $@
+
+## model: rebuild the default model from scratch: base encoder, the no-context
+## ablation (for the card's comparison), fine-tuning, export. Hours on 2 CPU cores.
+model: $(VENV)/.stamp-train
+	$(BIN)/aftersales train base -c configs/base.yaml
+	$(BIN)/aftersales train fit -c configs/train-nocontext.yaml
+	$(BIN)/aftersales export -c configs/train-nocontext.yaml
+	$(BIN)/aftersales train fit -c configs/train-default.yaml
+	$(BIN)/aftersales export -c configs/train-default.yaml \
+		--compare without-context=build/runs/aftersales-zh-small-nocontext
 
 check: $(VENV)/.stamp-demo
 	$(BIN)/aftersales label check

@@ -159,3 +159,37 @@ def weak(input: Annotated[Path, typer.Option("--input", "-i", help="Message JSON
                                  ensure_ascii=False) + "\n")
             n_ok += 1
     typer.echo(f"labelled {n_ok} records, {n_bad} bad records in {errors_path}")
+
+
+@app.command("gate-report")
+def gate_report(tickets: Annotated[list[Path] | None, typer.Option("--tickets", help="Gold ticket files "
+                                                                   "(default: the data config's).")] = None,
+                model: Annotated[Path | None, typer.Option("--model", "-m", help="Also run with this model's "
+                                                           "labels (default: the bundled model, if present).")] = None,
+                config: ConfigOpt = DEFAULT_CONFIG,
+                output: Annotated[Path, typer.Option(help="Markdown report.")] = Path("labeling/reports/gate_report.md")
+                ) -> None:
+    """Per-code precision and recall of the rule gate on gold tickets, with the annotated text
+    labels and with a model's labels."""
+    from inference.batch import resolve_model
+    from inference.gate_config import load_gate_config
+    from inference.scorer import Scorer
+    from labeling.gate_eval import evaluate_gate, gold_tickets, render
+
+    cfg = _config(config, None)
+    scorer = None
+    try:
+        scorer = Scorer(resolve_model(model))
+    except UsageError:
+        if model is not None:
+            raise
+    parts = []
+    for path in tickets or [cfg.paths.tickets]:
+        result = evaluate_gate(gold_tickets(path), load_gate_config(), scorer=scorer)
+        parts.append(render(result, str(path)))
+        for run in ("gold_labels", "model_labels"):
+            if run in result and result[run]["mismatches"]:
+                parts.append(f"{run} mismatches: {', '.join(result[run]['mismatches'])}\n")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(parts), encoding="utf-8")
+    typer.echo("\n".join(parts))
