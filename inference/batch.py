@@ -79,50 +79,69 @@ def _valid(chunk, parse) -> tuple[list[tuple[int, Any, Any]], list[dict]]:
     return good, bad
 
 
+def score_rows(messages: Sequence[Any], probs, truncated, thresholds: dict[str, float], model: str,
+               stats: Counter | None = None) -> list[dict[str, Any]]:
+    """The output record of a scored message: the batch job's and the API's one format."""
+    rows = []
+    for msg, p, cut in zip(messages, probs, truncated):
+        scores = {label: round(float(x), 6) for label, x in zip(LABELS, p)}
+        labels = [label for label in LABELS if scores[label] >= thresholds[label]]
+        if stats is not None:
+            stats.update(f"label:{label}" for label in labels)
+            stats["truncated"] += bool(cut)
+        rows.append({"id": msg.id, "labels": labels, "scores": scores, "model": model, "truncated": bool(cut),
+                     **msg.extra})
+    return rows
+
+
+def ticket_texts(tickets: Sequence[Any]) -> list[tuple[int, Any, str | None]]:
+    """(ticket position, merchant event, context) for every text of every ticket, for one batched call."""
+    return [(i, ev, ctx) for i, t in enumerate(tickets) for ev, ctx in merchant_texts(t)]
+
+
+def decide_all(tickets: Sequence[Any], texts, probs, thresholds: dict[str, float], gate: GateConfig, model: str,
+               stats: Counter | None = None) -> list[dict[str, Any]]:
+    per_ticket: list[dict[int, TextLabels]] = [{} for _ in tickets]
+    for (i, ev, _), p in zip(texts, probs):
+        per_ticket[i][ev.index] = TextLabels({k: float(x) for k, x in zip(LABELS, p)}, thresholds)
+    rows = []
+    for ticket, labels in zip(tickets, per_ticket):
+        decision = decide(ticket, labels, gate, model=model)
+        if stats is not None:
+            stats.update(f"code:{c}" for c in decision.codes)
+            stats["violations"] += decision.violation
+            stats["texts_scored"] += len(labels)
+        rows.append(decision.as_json())
+    return rows
+
+
 class ScoreJob:
     def __init__(self, scorer: Scorer, thresholds: dict[str, float]) -> None:
         self.scorer = scorer
         self.thresholds = {**scorer.info.thresholds, **thresholds}
 
-    def labels_of(self, probs) -> tuple[dict[str, float], list[str]]:
-        scores = {label: round(float(p), 6) for label, p in zip(LABELS, probs)}
-        return scores, [label for label in LABELS if scores[label] >= self.thresholds[label]]
-
     def __call__(self, chunk, stats: Counter):
         good, bad = _valid(chunk, parse_message)
-        result = self.scorer.score([m.text for _, _, m in good], [m.context for _, _, m in good])
-        rows = []
-        for (_, _, msg), probs, cut in zip(good, result.probs, result.truncated):
-            scores, labels = self.labels_of(probs)
-            stats.update(f"label:{label}" for label in labels)
-            stats["truncated"] += bool(cut)
-            rows.append({"id": msg.id, "labels": labels, "scores": scores, "model": self.scorer.info.tag,
-                         "truncated": bool(cut), **msg.extra})
-        return rows, bad
+        messages = [m for _, _, m in good]
+        result = self.scorer.score([m.text for m in messages], [m.context for m in messages])
+        return score_rows(messages, result.probs, result.truncated, self.thresholds, self.scorer.info.tag,
+                          stats), bad
 
 
 class EvaluateJob:
     """Score every merchant text of a chunk of tickets in one batched call, then decide each ticket."""
 
     def __init__(self, scorer: Scorer, thresholds: dict[str, float], gate: GateConfig) -> None:
-        self.score = ScoreJob(scorer, thresholds)
+        self.scorer = scorer
+        self.thresholds = {**scorer.info.thresholds, **thresholds}
         self.gate = gate
 
     def __call__(self, chunk, stats: Counter):
         good, bad = _valid(chunk, parse_ticket)
-        texts = [(i, ev, ctx) for i, (_, _, t) in enumerate(good) for ev, ctx in merchant_texts(t)]
-        result = self.score.scorer.score([ev.text for _, ev, _ in texts], [ctx for _, _, ctx in texts])
-        per_ticket: list[dict[int, TextLabels]] = [{} for _ in good]
-        for (i, ev, _), probs in zip(texts, result.probs):
-            per_ticket[i][ev.index] = TextLabels({k: float(p) for k, p in zip(LABELS, probs)}, self.score.thresholds)
-        rows = []
-        for (_, _, ticket), labels in zip(good, per_ticket):
-            decision = decide(ticket, labels, self.gate, model=self.score.scorer.info.tag)
-            stats.update(f"code:{c}" for c in decision.codes)
-            stats["violations"] += decision.violation
-            stats["texts_scored"] += len(labels)
-            rows.append(decision.as_json())
-        return rows, bad
+        tickets = [t for _, _, t in good]
+        texts = ticket_texts(tickets)
+        probs = self.scorer.score([ev.text for _, ev, _ in texts], [ctx for _, _, ctx in texts]).probs
+        return decide_all(tickets, texts, probs, self.thresholds, self.gate, self.scorer.info.tag, stats), bad
 
 
 @dataclass

@@ -15,7 +15,7 @@ from inference.errors import RecordError
 from inference.limits import MAX_LINE_BYTES, MAX_NESTING
 
 
-def _depth(obj: Any, limit: int) -> int:
+def json_depth(obj: Any, limit: int) -> int:
     """Nesting depth, stopping early once past `limit` (deep JSON is an attack, not data)."""
     stack = [(obj, 1)]
     deepest = 0
@@ -51,7 +51,7 @@ def parse_line(raw: bytes | str, line_no: int) -> Any:
                           line=line_no) from None
     except RecursionError:
         raise RecordError(f"JSON nested deeper than {MAX_NESTING}", field="record", line=line_no) from None
-    if _depth(obj, MAX_NESTING) > MAX_NESTING:
+    if json_depth(obj, MAX_NESTING) > MAX_NESTING:
         raise RecordError(f"JSON nested deeper than {MAX_NESTING}", field="record", line=line_no)
     return obj
 

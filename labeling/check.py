@@ -121,15 +121,20 @@ def _check_outofstyle(cfg: DataConfig, gold: list[tuple[int, GoldMessage]], repo
 
 
 def _check_tickets(cfg: DataConfig, report: CheckReport) -> None:
-    for path, parse in ((cfg.paths.tickets, parse_gold_ticket), (cfg.paths.store_months, parse_gold_store_month)):
+    for path, parse in ((cfg.paths.tickets, parse_gold_ticket), (cfg.paths.tickets_heldout, parse_gold_ticket),
+                        (cfg.paths.store_months, parse_gold_store_month)):
         if not path.exists():
-            report.errors.append(f"{path}: file not found")
+            if path != cfg.paths.tickets_heldout:          # the held-out set is optional
+                report.errors.append(f"{path}: file not found")
             continue
         rows, bad = load_records(path, parse)
         report.errors.extend(str(e) for e in bad)
         _duplicate_ids(rows, path, report)
         for _, rec in rows:
             codes = rec.extra["expected_codes"]
+            if path == cfg.paths.tickets_heldout:
+                report.ticket_stats["held-out tickets"] += 1
+                continue
             report.code_counts.update(codes)
             if parse is parse_gold_ticket:
                 report.ticket_stats["tickets"] += 1

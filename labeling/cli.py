@@ -67,7 +67,7 @@ def split(config: ConfigOpt = DEFAULT_CONFIG, set_: SetOpt = None) -> None:
     cfg = _config(config, set_)
     records = _gold(cfg, cfg.paths.messages, cfg.limits.gold_max_chars)
     files = {p.name: p for p in (cfg.paths.messages, cfg.paths.outofstyle, cfg.paths.tickets,
-                                  cfg.paths.store_months) if p.exists()}
+                                  cfg.paths.tickets_heldout, cfg.paths.store_months) if p.exists()}
     manifest = build_manifest(records, cfg.split, files)
     write_manifest(manifest, cfg.paths.splits)
     counts = {s: c["records"] for s, c in manifest["counts"].items()}
@@ -184,7 +184,7 @@ def gate_report(tickets: Annotated[list[Path] | None, typer.Option("--tickets", 
         if model is not None:
             raise
     parts = []
-    for path in tickets or [cfg.paths.tickets]:
+    for path in tickets or [p for p in (cfg.paths.tickets, cfg.paths.tickets_heldout) if p.exists()]:
         result = evaluate_gate(gold_tickets(path), load_gate_config(), scorer=scorer)
         parts.append(render(result, str(path)))
         for run in ("gold_labels", "model_labels"):

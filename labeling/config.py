@@ -13,6 +13,7 @@ class Paths(StrictModel):
     messages: Path = Path("labeling/data/messages.jsonl")
     outofstyle: Path = Path("labeling/data/messages_outofstyle.jsonl")
     tickets: Path = Path("labeling/data/tickets.jsonl")
+    tickets_heldout: Path = Path("labeling/data/tickets_heldout.jsonl")   # never used to develop the gate
     store_months: Path = Path("labeling/data/store_months.jsonl")
     splits: Path = Path("labeling/data/splits.json")
 

@@ -64,3 +64,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def data_config(project: Path) -> DataConfig:
     return load_config(DataConfig, project / "configs" / "data.yaml")
+
+
+TINY_TEXTS = ["好的", "亲亲您好，请联系在线客服处理哦", "已帮您改为换货", "质量问题运费也需要您自己承担", "运费我们承担，今天内给您退款",
+              "我要退货，质量有问题", "谢谢"]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A random tiny classifier exported to ONNX in a verified model directory (built once per session)."""
+    pytest.importorskip("torch")
+    from tests.tiny import write_tiny_model_dir
+    return write_tiny_model_dir(tmp_path_factory.mktemp("model") / "tiny", TINY_TEXTS)

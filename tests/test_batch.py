@@ -14,16 +14,14 @@ import pytest
 pytest.importorskip("torch")
 
 from inference.cli import main  # noqa: E402
-from tests.tiny import write_tiny_model_dir  # noqa: E402
+from tests.conftest import TINY_TEXTS as TEXTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-TEXTS = ["好的", "亲亲您好，请联系在线客服处理哦", "已帮您改为换货", "质量问题运费也需要您自己承担", "运费我们承担，今天内给您退款",
-         "我要退货，质量有问题", "谢谢"]
 
 
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory) -> Path:
-    return write_tiny_model_dir(tmp_path_factory.mktemp("m") / "tiny", TEXTS)
+@pytest.fixture
+def model_dir(tiny_model_dir: Path) -> Path:
+    return tiny_model_dir
 
 
 def run(*argv: str) -> int:
