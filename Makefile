@@ -16,7 +16,7 @@ $(VENV)/.stamp-demo: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[label,train,api,report,dev]"
+	$(BIN)/python -m pip install -q -e ".[label,train,api,report,spark,dev]"
 	touch $@
 
 ## demo: check the gold data and report the labeling functions on it

@@ -163,6 +163,39 @@ def serve(host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0
                 timeout_graceful_shutdown=drain_seconds, log_level="warning")
 
 
+def _spark(kind: str, input: str, output: str, model: Path | None, threshold: list[str] | None,
+           gate: Path | None, master: str | None) -> None:
+    from inference.batch import parse_thresholds, resolve_model
+    from inference.gate_config import load_gate_config
+    from inference.spark_jobs import run_spark
+
+    counts = run_spark(kind, input_path=input, output=output, model_dir=resolve_model(model).resolve(),
+                       gate=load_gate_config(gate), thresholds=parse_thresholds(threshold), master=master)
+    typer.echo(f"records: {counts['records']}, errors: {counts['errors']} (in {output.rstrip('/')}_errors)",
+               err=True)
+
+
+MasterOpt = Annotated[str | None, typer.Option(help="Spark master, e.g. local[4] or spark://host:7077 "
+                                                    "(default: spark-submit's or local).")]
+ParquetIn = Annotated[str, typer.Option("--input", "-i", help="Parquet file or directory.")]
+ParquetOut = Annotated[str, typer.Option("--output", "-o", help="Parquet directory (errors go to <output>_errors).")]
+GateOpt = Annotated[Path | None, typer.Option(help="Gate config (default: configs/gate.yaml).")]
+
+
+@app.command("spark-score")
+def spark_score(input: ParquetIn, output: ParquetOut, model: ModelOpt = None, threshold: ThresholdOpt = None,
+                master: MasterOpt = None) -> None:
+    """`score` on Apache Spark: Parquet in and out, one ONNX session per executor process."""
+    _spark("score", input, output, model, threshold, None, master)
+
+
+@app.command("spark-evaluate")
+def spark_evaluate(input: ParquetIn, output: ParquetOut, model: ModelOpt = None, threshold: ThresholdOpt = None,
+                   gate: GateOpt = None, master: MasterOpt = None) -> None:
+    """`evaluate` on Apache Spark: Parquet in and out, the same scorer and gate as the local job."""
+    _spark("evaluate", input, output, model, threshold, gate, master)
+
+
 @app.command()
 def version() -> None:
     """Print the installed version and the command groups that are plugged in."""

@@ -50,6 +50,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def decode_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A flat CSV/Parquet row as a record: JSON-looking cells decoded."""
+    return {k: _cell(v) for k, v in row.items()}
+
+
 def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="")
     reader = csv.DictReader(text)
@@ -59,7 +64,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
             try:
                 if None in row:
                     raise RecordError("more cells than header columns", field="record")
-                obj = {k: _cell(v) for k, v in row.items() if v not in (None, "")}
+                obj = decode_cells({k: v for k, v in row.items() if v not in (None, "")})
                 yield line, obj
             except RecordError as err:
                 yield line, err.located(line=line)
@@ -83,7 +88,7 @@ def _parquet_rows(path: str, skip: int) -> Iterator[tuple[int, Any]]:
             row += 1
             if row <= skip:
                 continue
-            yield row, {k: _cell(v) for k, v in rec.items() if v is not None}
+            yield row, decode_cells({k: v for k, v in rec.items() if v is not None})
 
 
 def read_records(path: str, fmt: str, *, skip: int = 0) -> Iterator[tuple[int, Any]]:
