@@ -12,17 +12,17 @@ $(BIN)/python:
 
 # One stamp per install set; editing pyproject.toml reinstalls.
 $(VENV)/.stamp-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[label]"
+	$(BIN)/python -m pip install -q -e ".[report]"
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[label,train,api,report,spark,dev]"
 	touch $@
 
-## demo: check the gold data and report the labeling functions on it
+## demo: decide violations for the example tickets with the bundled default model
 demo: $(VENV)/.stamp-demo
-	$(BIN)/aftersales label check
-	$(BIN)/aftersales label lf-report --output-dir build/demo
+	$(BIN)/aftersales evaluate -i examples/tickets.jsonl -o build/demo/decisions.jsonl
+	$(BIN)/aftersales report build/demo/decisions.jsonl --out build/demo/report
 
 ## test: the test suite as CI runs it (slow tests excluded)
 test: $(VENV)/.stamp-test
@@ -42,7 +42,7 @@ model: $(VENV)/.stamp-train
 	$(BIN)/aftersales export -c configs/train-default.yaml \
 		--compare without-context=build/runs/aftersales-zh-small-nocontext
 
-check: $(VENV)/.stamp-demo
+check: $(VENV)/.stamp-test
 	$(BIN)/aftersales label check
 
 clean:

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from inference.batch import ticket_texts
 from inference.gate import TextLabels, decide, merchant_texts
 from inference.gate_config import GateConfig
 from inference.metrics import label_matrix, per_label
@@ -35,10 +34,11 @@ def _gold_labels(ticket: Ticket) -> dict[int, TextLabels]:
 
 
 def _model_labels(tickets: Sequence[Ticket], scorer, thresholds: dict[str, float]) -> list[dict[int, TextLabels]]:
-    pairs = [(i, ev, ctx) for i, t in enumerate(tickets) for ev, ctx in merchant_texts(t)]
-    probs = scorer.score([ev.text for _, ev, _ in pairs], [ctx for _, _, ctx in pairs]).probs
+    """Each merchant text's labels from one batched scorer call, as `aftersales evaluate` makes them."""
+    texts = ticket_texts(tickets)
+    probs = scorer.score([ev.text for _, ev, _ in texts], [ctx for _, _, ctx in texts]).probs
     out: list[dict[int, TextLabels]] = [{} for _ in tickets]
-    for (i, ev, _), p in zip(pairs, probs):
+    for (i, ev, _), p in zip(texts, probs):
         out[i][ev.index] = TextLabels(dict(zip(LABELS, map(float, p))), thresholds)
     return out
 
@@ -71,6 +71,3 @@ def render(result: dict[str, Any], title: str) -> str:
         f"{100 * result[r]['exact_match']:.1f}%" for r in runs) + " |")
     return "\n".join(lines) + "\n"
 
-
-def support(result: dict[str, Any]) -> np.ndarray:
-    return np.array([result["gold_labels"]["per_code"][c]["support"] for c in TICKET_CODES])
