@@ -16,7 +16,8 @@ from inference.taxonomy import CODES, LABELS
 from labeling.config import DataConfig
 from labeling.gold import (GoldMessage, load_records, parse_gold_message, parse_gold_ticket,
                            parse_gold_store_month)
-from labeling.splits import SPLITS, assign_split, file_sha256, read_manifest, split_key
+from inference.model_dir import sha256_file
+from labeling.splits import SPLITS, assign_split, read_manifest, split_key
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _check_manifest(cfg: DataConfig, gold: list[tuple[int, GoldMessage]], report
         path = Path(entry["path"])
         if not path.exists():
             report.errors.append(f"{cfg.paths.splits}: lists {name} at {path}, which does not exist")
-        elif file_sha256(path) != entry["sha256"]:
+        elif sha256_file(path) != entry["sha256"]:
             report.errors.append(f"{cfg.paths.splits}: sha256 of {path} differs from the manifest "
                                  "(data changed: rerun `aftersales label split` and review the diff)")
     if manifest["split"] != cfg.split.model_dump(mode="json"):

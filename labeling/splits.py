@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.errors import UsageError
+from inference.model_dir import sha256_file
 from inference.optional import require
 from inference.taxonomy import LABELS, TAXONOMY_VERSION
 from labeling.config import SplitConfig
@@ -56,14 +57,6 @@ def assign_split(key: str, cfg: SplitConfig) -> str:
     return "dev" if u < cfg.test + cfg.dev else "train"
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def build_manifest(records: Iterable[Any], cfg: SplitConfig, files: dict[str, Path]) -> dict[str, Any]:
     """The frozen split manifest for gold message records (objects with id, text, labels)."""
     assignments: dict[str, list[str]] = {s: [] for s in SPLITS}
@@ -77,7 +70,7 @@ def build_manifest(records: Iterable[Any], cfg: SplitConfig, files: dict[str, Pa
         "format_version": MANIFEST_VERSION,
         "taxonomy": TAXONOMY_VERSION,
         "split": cfg.model_dump(mode="json"),
-        "files": {name: {"path": str(p), "sha256": file_sha256(p)} for name, p in sorted(files.items())},
+        "files": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in sorted(files.items())},
         "counts": {s: {k: counts[s][k] for k in ("records", *LABELS, "(none)")} for s in SPLITS},
         "splits": {s: sorted(ids) for s, ids in assignments.items()},
     }

@@ -76,3 +76,13 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     pytest.importorskip("torch")
     from tests.tiny import write_tiny_model_dir
     return write_tiny_model_dir(tmp_path_factory.mktemp("model") / "tiny", TINY_TEXTS)
+
+
+def run_cli(*argv: str) -> int:
+    """Run `aftersales ARGV` in-process and return its exit code."""
+    from inference.cli import main
+    try:
+        main(list(argv))
+    except SystemExit as exc:
+        return exc.code or 0
+    return 0

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from inference.cli import main  # noqa: E402
+from tests.conftest import run_cli as run  # noqa: E402
 from tests.conftest import TINY_TEXTS as TEXTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,13 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def model_dir(tiny_model_dir: Path) -> Path:
     return tiny_model_dir
 
-
-def run(*argv: str) -> int:
-    try:
-        main(list(argv))
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
 
 
 def lines(path: Path) -> list[dict]:

@@ -13,17 +13,10 @@ pytest.importorskip("torch")
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from inference.cli import main  # noqa: E402
+from tests.conftest import run_cli as run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def run(*argv: str) -> int:
-    try:
-        main(list(argv))
-    except SystemExit as exc:
-        return exc.code or 0
-    return 0
 
 
 def _ticket_table(n: int) -> pa.Table:
