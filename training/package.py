@@ -112,9 +112,9 @@ def ship(cfg: FitConfig, out: Path, gate: dict[str, Any], report_files: list[Pat
     for path in report_files:
         shutil.copyfile(path, dest / path.relative_to(out / "report"))
     (dest / "config.yaml").write_text(resolved_yaml(cfg), encoding="utf-8")
-    base_json = cfg.base_model / "base.json"
-    if base_json.exists():
-        shutil.copyfile(base_json, dest / "base.json")
+    for name in ("base.json", "base_report.json"):          # provenance and pruning checks of the base
+        if (cfg.base_model / name).exists():
+            shutil.copyfile(cfg.base_model / name, dest / name)
     write_manifest(dest)
     Scorer(dest)                        # loads only if every file matches the manifest
     return dest
