@@ -117,50 +117,70 @@ def rank_stores(input: InputOpt, output: OutputOpt,
 
 
 @app.command("report")
-def report_cmd(decisions: Annotated[str, typer.Argument(help="Output of `aftersales evaluate`.")],
-               out: Annotated[Path, typer.Option("--out", help="Directory for report.md, report.html, PNGs.")]
-               = Path("build/report")) -> None:
-    """Summarize decisions for people: counts per code, top shops, score distributions
-    (Markdown, PNG charts and a small HTML page)."""
-    from inference.report import write_report
+def report_cmd(target: Annotated[str, typer.Argument(help="A decisions file (output of `aftersales evaluate`), "
+                                                        "or the word `drift`.")],
+               out: Annotated[Path, typer.Option("--out", help="Directory for the report files.")]
+               = Path("build/report"),
+               input: Annotated[str | None, typer.Option("--input", "-i", help="drift: a `score` output to "
+                                                                               "compare with the model's reference.")]
+               = None,
+               model: ModelOpt = None) -> None:
+    """`report DECISIONS`: counts per code, top shops, score distributions (Markdown, PNG, HTML).
+    `report drift -i scores.jsonl`: population stability index per label and for text length
+    against the model's reference (its dev split), and whether a retrain is due."""
+    if target != "drift":
+        from inference.report import write_report
 
-    where = write_report(decisions, out)
-    typer.echo(f"wrote {where / 'report.md'} and {where / 'report.html'}")
+        where = write_report(target, out)
+        typer.echo(f"wrote {where / 'report.md'} and {where / 'report.html'}")
+        return
+    import json as _json
 
-
-@app.command()
-def serve(host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port.")] = 8000,
-          workers: Annotated[int, typer.Option(help="Worker processes, each with its own model copy.")] = 1,
-          model: ModelOpt = None,
-          gate: Annotated[Path | None, typer.Option(help="Gate config (default: configs/gate.yaml).")] = None,
-          config: Annotated[Path | None, typer.Option("--config", help="API settings (default: configs/api.yaml).")]
-          = None,
-          api_key_file: Annotated[Path | None, typer.Option(help="File holding the API key; requests then need "
-                                                                  "X-API-Key or Authorization: Bearer.")] = None,
-          drain_seconds: Annotated[int, typer.Option(help="On SIGTERM, how long in-flight requests may finish.")]
-          = 30) -> None:
-    """Serve the inline API (FastAPI on uvicorn): /v1/score, /v1/evaluate, /v1/model, /healthz,
-    /readyz, /metrics, docs at /docs."""
-    import os
-
-    import uvicorn
-
-    from inference.api.app import read_api_key
-    from inference.api.settings import load_api_settings
     from inference.batch import resolve_model
-    from inference.gate_config import load_gate_config
+    from inference.drift import drift_report, read_reference
+    from inference.io import format_of, read_records
 
-    resolve_model(model)                      # fail here, in one line, not in every worker
-    load_gate_config(gate)
-    load_api_settings(config)
-    read_api_key(api_key_file)
-    for name, value in (("AFTERSALES_MODEL", model), ("AFTERSALES_GATE", gate), ("AFTERSALES_API_CONFIG", config),
-                        ("AFTERSALES_API_KEY_FILE", api_key_file)):
-        if value is not None:
-            os.environ[name] = str(Path(value).resolve())
-    uvicorn.run("inference.api.server:build", factory=True, host=host, port=port, workers=workers,
-                timeout_graceful_shutdown=drain_seconds, log_level="warning")
+    if input is None:
+        raise UsageError("report drift needs --input (the output of `aftersales score`)")
+    model_dir = resolve_model(model)
+    rows = _scored_rows(read_records(input, format_of(input)), model_dir)
+    result = drift_report(rows, read_reference(model_dir))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "drift.json").write_text(_json.dumps(result, indent=1), encoding="utf-8")
+    for key, value in result["psi"].items():
+        typer.echo(f"{key:18} PSI {value:7.4f}  {result['verdict'][key]}")
+    typer.echo(result["summary"] + (" -> relabel and retrain" if result["retrain_due"] else ""))
+
+
+def _scored_rows(records, model_dir: Path):
+    """Rows with scores and text: a `score` output is used as is; raw messages are scored here."""
+    from inference.records import parse_message
+    from inference.scorer import Scorer
+
+    scorer, chunk = None, []
+
+    def flush():
+        nonlocal scorer
+        scorer = scorer or Scorer(model_dir)
+        probs = scorer.score([m.text for m in chunk], [m.context for m in chunk]).probs
+        for m, p in zip(chunk, probs):
+            yield {"text": m.text, "scores": dict(zip(scorer.info.labels, map(float, p)))}
+        chunk.clear()
+
+    for _, obj in records:
+        if not isinstance(obj, dict):
+            continue
+        if "scores" in obj:
+            yield obj
+            continue
+        try:
+            chunk.append(parse_message(obj))
+        except RecordError:
+            continue
+        if len(chunk) >= 256:
+            yield from flush()
+    if chunk:
+        yield from flush()
 
 
 def _spark(kind: str, input: str, output: str, model: Path | None, threshold: list[str] | None,

@@ -164,3 +164,27 @@ def test_report_from_decisions(model_dir: Path, tmp_path: Path) -> None:
     assert "| shop-0 | 2 | 2 |" in md
     assert (tmp_path / "rep" / "codes.png").stat().st_size > 1000
     assert '<img src="codes.png"' in (tmp_path / "rep" / "report.html").read_text()
+
+
+def test_drift_report_on_messages_and_reference(model_dir: Path, tmp_path: Path, capsys) -> None:
+    import numpy as np
+
+    from inference.drift import psi, reference_of
+    assert psi([10, 10, 10], [10, 10, 10]) == pytest.approx(0.0, abs=1e-9)
+    assert psi([100, 1, 1], [1, 1, 100]) > 0.25
+    # a reference made of short texts scored near 0 by a fake model; the batch is long texts
+    ref = reference_of(np.zeros((50, 5)), [3] * 50, ["meaningless", "deflection", "unilateral_change",
+                                                     "extra_charge", "commitment"])
+    import shutil
+    copy = tmp_path / "m"
+    shutil.copytree(model_dir, copy)
+    (copy / "reference.json").write_text(json.dumps(ref))
+    from inference.model_dir import write_manifest
+    write_manifest(copy)
+    src = tmp_path / "batch.jsonl"
+    src.write_text("".join(json.dumps({"id": str(i), "text": "很长的一段商家回复" * 20}, ensure_ascii=False) + "\n"
+                           for i in range(30)))
+    assert run("report", "drift", "-i", str(src), "-m", str(copy), "--out", str(tmp_path / "d")) == 0
+    out = json.loads((tmp_path / "d" / "drift.json").read_text())
+    assert out["verdict"]["text_length"] == "retrain due" and out["retrain_due"]
+    assert "relabel and retrain" in capsys.readouterr().out

@@ -85,7 +85,11 @@ def int8_gate(out: Path, dev, cfg: FitConfig) -> dict[str, Any]:
     agreement = float((apply(s, thresholds, LABELS) == apply(fp32, thresholds, LABELS)).mean())
     f1_fp32 = per_label(y, apply(fp32, fp32_t, LABELS), LABELS)["macro"]["f1"]
     f1_ship = per_label(y, apply(s, thresholds, LABELS), LABELS)["macro"]["f1"]
+    from inference.drift import reference_of
+
+    lengths = [len(r.text) for r in dev]
     gate = {"graph": shipped, "thresholds": thresholds, "dev_agreement_with_fp32": agreement,
+            "reference": reference_of(s, lengths, LABELS),
             "dev_macro_f1_fp32": f1_fp32, "dev_macro_f1_shipped": f1_ship, "dev_f1_loss": f1_fp32 - f1_ship}
     if shipped == "int8" and (agreement < cfg.export.min_int8_agreement
                               or gate["dev_f1_loss"] > cfg.export.max_int8_f1_loss):
@@ -107,6 +111,7 @@ def ship(cfg: FitConfig, out: Path, gate: dict[str, Any], report_files: list[Pat
     model_json["thresholds"] = gate["thresholds"]
     model_json["exported"] = time.strftime("%Y-%m-%d")
     (dest / "model.json").write_text(json.dumps(model_json, ensure_ascii=False, indent=1) + "\n")
+    (dest / "reference.json").write_text(json.dumps(gate["reference"], indent=1) + "\n")
     for name in ("tokenizer.json", model_json["graphs"][graph]):
         shutil.copyfile(out / name, dest / name)
     for path in report_files:
