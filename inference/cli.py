@@ -25,7 +25,7 @@ HELP = (
     "(base encoder, fine-tuning, ONNX model directories); a room's commands appear when it is installed."
 )
 
-app = typer.Typer(name="aftersales", help=HELP, no_args_is_help=True, add_completion=False,
+app = typer.Typer(name="aftersales", help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode="markdown",
                   pretty_exceptions_enable=False)
 
 

@@ -58,7 +58,8 @@ def assign_split(key: str, cfg: SplitConfig) -> str:
 
 
 def build_manifest(records: Iterable[Any], cfg: SplitConfig, files: dict[str, Path]) -> dict[str, Any]:
-    """The frozen split manifest for gold message records (objects with id, text, labels)."""
+    """The frozen split manifest for gold message records (objects with id, text, labels);
+    `data_version` and `previous_sha256` are set by whoever replaces an older manifest."""
     assignments: dict[str, list[str]] = {s: [] for s in SPLITS}
     counts: dict[str, Counter] = {s: Counter() for s in SPLITS}
     for rec in records:
@@ -68,6 +69,8 @@ def build_manifest(records: Iterable[Any], cfg: SplitConfig, files: dict[str, Pa
         counts[split].update(rec.labels or ["(none)"])
     return {
         "format_version": MANIFEST_VERSION,
+        "data_version": 1,
+        "previous_sha256": None,
         "taxonomy": TAXONOMY_VERSION,
         "split": cfg.model_dump(mode="json"),
         "files": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in sorted(files.items())},

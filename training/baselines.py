@@ -40,6 +40,7 @@ class TfidfLogReg:
         self.text_vec = TfidfVectorizer(**kw)
         self.ctx_vec = TfidfVectorizer(**kw)
         self.seed = seed
+        self.use_context = False
         self.models = []
         self.thresholds: dict[str, float] = {}
 
@@ -49,23 +50,37 @@ class TfidfLogReg:
         texts = [r.text for r in records]
         ctxs = [r.context or "" for r in records]
         if fit:
-            return hstack([self.text_vec.fit_transform(texts), self.ctx_vec.fit_transform(ctxs)]).tocsr()
-        return hstack([self.text_vec.transform(texts), self.ctx_vec.transform(ctxs)]).tocsr()
+            self.use_context = any(c.strip() for c in ctxs)     # no contexts at all: text features only
+            parts = [self.text_vec.fit_transform(texts)]
+            if self.use_context:
+                parts.append(self.ctx_vec.fit_transform(ctxs))
+        else:
+            parts = [self.text_vec.transform(texts)]
+            if self.use_context:
+                parts.append(self.ctx_vec.transform(ctxs))
+        return hstack(parts).tocsr()
 
-    def fit(self, train: Sequence[GoldMessage], dev: Sequence[GoldMessage], cfg: ThresholdConfig) -> "TfidfLogReg":
+    def fit(self, train: Sequence[GoldMessage]) -> "TfidfLogReg":
         from sklearn.linear_model import LogisticRegression
 
         x = self._features(train, fit=True)
         y = label_matrix([r.labels for r in train], LABELS)
+        # A label with one class in the training data gets that class's rate as a constant score.
         self.models = [LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000,
-                                          random_state=self.seed).fit(x, y[:, j]) for j in range(len(LABELS))]
+                                          random_state=self.seed).fit(x, y[:, j])
+                       if 0 < y[:, j].sum() < len(y) else float(y[:, j].mean()) for j in range(len(LABELS))]
+        return self
+
+    def tune(self, dev: Sequence[GoldMessage], cfg: ThresholdConfig) -> "TfidfLogReg":
+        """Thresholds on dev, the way the model's are chosen."""
         dev_y = label_matrix([r.labels for r in dev], LABELS)
         self.thresholds = choose_thresholds(dev_y, self.scores(dev), LABELS, cfg)
         return self
 
     def scores(self, records: Sequence[GoldMessage]) -> np.ndarray:
         x = self._features(records)
-        return np.stack([m.predict_proba(x)[:, 1] for m in self.models], axis=1).astype(np.float32)
+        cols = [np.full(x.shape[0], m) if isinstance(m, float) else m.predict_proba(x)[:, 1] for m in self.models]
+        return np.stack(cols, axis=1).astype(np.float32)
 
     def predict(self, records: Sequence[GoldMessage]) -> tuple[np.ndarray, np.ndarray]:
         s = self.scores(records)

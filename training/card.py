@@ -29,13 +29,25 @@ def _eval_sets(cfg: FitConfig) -> dict[str, list]:
     return {"test": gold_split(data, "test", allow_test=True), "outofstyle": outofstyle(data)}
 
 
-def build_report(cfg: FitConfig, out: Path, gate: dict[str, Any], *, compare: dict[str, Path]) -> list[Path]:
+def previous_model(previous: Path, sets: dict[str, list]) -> dict[str, Any]:
+    """Another model directory scored on the same evaluation sets, with its own thresholds."""
+    scorer = Scorer(previous)
+    out: dict[str, Any] = {"model": scorer.info.tag}
+    for name, recs in sets.items():
+        y = label_matrix([r.labels for r in recs], LABELS)
+        s = scorer.score([r.text for r in recs], [r.context for r in recs]).probs
+        out[name] = evaluate(y, apply(s, scorer.info.thresholds, LABELS), s)
+    return out
+
+
+def build_report(cfg: FitConfig, out: Path, gate: dict[str, Any], *, compare: dict[str, Path],
+                 previous: Path | None = None) -> list[Path]:
     """Write `<out>/report/{card.md, metrics.json, plots/*.png}`; return the written files."""
     data = data_config(cfg.data_config)
     sets = _eval_sets(cfg)
     scorer = Scorer(out, graph=gate["graph"], verify_files=False)
     thresholds = gate["thresholds"]
-    tfidf = TfidfLogReg(seed=cfg.train.seed).fit(train_records(cfg), gold_split(data, "dev"), cfg.thresholds)
+    tfidf = TfidfLogReg(seed=cfg.train.seed).fit(train_records(cfg)).tune(gold_split(data, "dev"), cfg.thresholds)
     metrics: dict[str, Any] = {"model": {}, "lf_vote": {}, "tfidf_lr": {}}
     curves, errors = {}, {}
     rep = out / "report"
@@ -56,6 +68,8 @@ def build_report(cfg: FitConfig, out: Path, gate: dict[str, Any], *, compare: di
         plot_histograms(y, s, thresholds, f"Scores by gold label, {SET_NAMES[name]}",
                         rep / "plots" / f"scores_{name}.png")
         plot_reliability(y, s, f"Reliability, {SET_NAMES[name]}", rep / "plots" / f"reliability_{name}.png")
+    if previous is not None:
+        metrics["previous"] = previous_model(previous, sets)
     metrics.update(gate=gate, thresholds=thresholds, tfidf_thresholds=tfidf.thresholds,
                    compare={k: json.loads((v / "export" / "report" / "metrics.json").read_text())["summary"]
                             for k, v in compare.items()})
@@ -71,6 +85,8 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
     info = json.loads((out / "model.json").read_text())
     tr, gate = info["training"], m["gate"]
     systems = {"model": m["model"], "LF vote": m["lf_vote"], "TF-IDF+LR": m["tfidf_lr"]}
+    if "previous" in m:
+        systems[f"previous ({m['previous']['model']})"] = {k: m["previous"][k] for k in SETS}
     lines = [
         f"# {cfg.name} {cfg.version}", "",
         "Multi-label classifier of merchant after-sales texts for the five labels of taxonomy v1 "

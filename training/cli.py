@@ -14,7 +14,8 @@ import typer
 
 from inference.config import load_config, save_resolved
 
-app = typer.Typer(help="Base encoder, fine-tuning and reports (needs the `train` extra).", no_args_is_help=True)
+app = typer.Typer(help="Base encoder, fine-tuning and reports (needs the `train` extra).", no_args_is_help=True,
+                  rich_markup_mode="markdown")
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", metavar="KEY=VALUE",
                                                   help="Override a config key, e.g. --set train.epochs=3.")]
@@ -41,7 +42,9 @@ FitConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Training con
 
 @app.command("fit")
 def fit_cmd(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetOpt = None,
-            resume: Annotated[bool, typer.Option(help="Continue the run in run_dir from its last epoch.")] = False
+            resume: Annotated[bool, typer.Option(help="Continue the run in run_dir from its last epoch.")] = False,
+            add: Annotated[list[Path] | None, typer.Option(help="Newly labeled records to add to the gold data "
+                                                                "first (as `aftersales label add`).")] = None
             ) -> None:
     """Fine-tune the classifier on the gold train split (plus augmented copies), early-stopped
     on dev macro-F1; thresholds are chosen on dev. Then `aftersales export` builds the model."""
@@ -49,6 +52,10 @@ def fit_cmd(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: Set
     from training.run import train_run
 
     cfg = load_config(FitConfig, config, set_ or [])
+    if add:
+        from labeling.cli import add_cmd
+        for path in add:
+            add_cmd(path, config=cfg.data_config)
     summary = train_run(cfg, resume=resume)
     save_resolved(cfg, cfg.run_dir)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
@@ -56,7 +63,9 @@ def fit_cmd(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: Set
 
 def export(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetOpt = None,
            compare: Annotated[list[str] | None, typer.Option(
-               metavar="NAME=RUN_DIR", help="Add an exported run's figures to the card (e.g. an ablation).")] = None
+               metavar="NAME=RUN_DIR", help="Add an exported run's figures to the card (e.g. an ablation).")] = None,
+           previous: Annotated[Path | None, typer.Option(help="A previous model directory to score on the same "
+                                                              "test split and out-of-style set for the card.")] = None
            ) -> None:
     """Export a trained run to ONNX (fp32 + INT8), check parity and the INT8 loss, report on the
     test split and the out-of-style set beside both baselines, and write the model directory
@@ -76,8 +85,24 @@ def export(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetO
         pairs[name] = Path(path)
     exported = build_export(cfg)
     gate = int8_gate(exported["dir"], gold_split(data_config(cfg.data_config), "dev"), cfg)
-    files = build_report(cfg, exported["dir"], gate, compare=pairs)
+    files = build_report(cfg, exported["dir"], gate, compare=pairs, previous=previous)
     dest = ship(cfg, exported["dir"], gate, files)
     typer.echo(f"wrote {dest}: parity {exported['parity']:.2e}, "
                f"dev agreement {gate['dev_agreement_with_fp32']:.4f}, F1 loss {gate['dev_f1_loss']:+.4f}")
     typer.echo((dest / "card.md").read_text(encoding="utf-8").split("## Model on")[0])
+
+
+@app.command("oof")
+def oof_cmd(data: Annotated[Path, typer.Option("--data-config", help="Data config (YAML).")] = Path("configs/data.yaml"),
+            folds: Annotated[int, typer.Option(help="Number of folds.")] = 5,
+            seed: Annotated[int, typer.Option(help="Fold assignment seed.")] = 13,
+            output: Annotated[Path, typer.Option("--output", "-o")] = Path("build/labeling/oof.jsonl")) -> None:
+    """Out-of-fold scores for every train and dev text (never test), for `aftersales label audit`."""
+    from training.corpus import data_config, gold_split
+    from training.oof import out_of_fold
+
+    cfg = data_config(data)
+    rows = out_of_fold(gold_split(cfg, "train") + gold_split(cfg, "dev"), folds=folds, seed=seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    typer.echo(f"wrote out-of-fold scores for {len(rows)} texts ({folds} folds) to {output}")
