@@ -152,6 +152,41 @@ def report_cmd(target: Annotated[str, typer.Argument(help="A decisions file (out
     typer.echo(result["summary"] + (" -> relabel and retrain" if result["retrain_due"] else ""))
 
 
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port.")] = 8000,
+          workers: Annotated[int, typer.Option(help="Worker processes, each with its own model copy.")] = 1,
+          model: ModelOpt = None,
+          gate: Annotated[Path | None, typer.Option(help="Gate config (default: configs/gate.yaml).")] = None,
+          config: Annotated[Path | None, typer.Option("--config", help="API settings (default: configs/api.yaml).")]
+          = None,
+          api_key_file: Annotated[Path | None, typer.Option(help="File holding the API key; requests then need "
+                                                                  "X-API-Key or Authorization: Bearer.")] = None,
+          drain_seconds: Annotated[int, typer.Option(help="On SIGTERM, how long in-flight requests may finish.")]
+          = 30) -> None:
+    """Serve the inline API (FastAPI on uvicorn): /v1/score, /v1/evaluate, /v1/model, /healthz,
+    /readyz, /metrics, docs at /docs."""
+    import os
+
+    import uvicorn
+
+    from inference.api.app import read_api_key
+    from inference.api.settings import load_api_settings
+    from inference.batch import resolve_model
+    from inference.gate_config import load_gate_config
+
+    resolve_model(model)                      # fail here, in one line, not in every worker
+    load_gate_config(gate)
+    load_api_settings(config)
+    read_api_key(api_key_file)
+    for name, value in (("AFTERSALES_MODEL", model), ("AFTERSALES_GATE", gate), ("AFTERSALES_API_CONFIG", config),
+                        ("AFTERSALES_API_KEY_FILE", api_key_file)):
+        if value is not None:
+            os.environ[name] = str(Path(value).resolve())
+    uvicorn.run("inference.api.server:build", factory=True, host=host, port=port, workers=workers,
+                timeout_graceful_shutdown=drain_seconds, log_level="warning")
+
+
 def _scored_rows(records, model_dir: Path):
     """Rows with scores and text: a `score` output is used as is; raw messages are scored here."""
     from inference.records import parse_message
