@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ class RunState:
     best_f1: float = -1.0
     best_epoch: int = 0
     stale: int = 0
+    seconds: float = 0.0            # training wall time, summed over resumed sessions
     history: list[dict[str, Any]] | None = None
 
 
@@ -139,6 +141,7 @@ def fit(cfg: FitConfig, train: Encoded, dev: Encoded, pad_id: int, *, resume: bo
     while state.epoch < cfg.train.epochs and state.stale < cfg.train.patience:
         # Each epoch's shuffle depends only on (seed, epoch): a resumed run sees the same batches.
         rng = random.Random(cfg.train.seed * 1000 + state.epoch)
+        epoch_start = time.time()
         model.train()
         bar = tqdm(iterate(train, cfg.train.batch_size, pad_id, rng=rng), total=steps_per_epoch,
                    desc=f"epoch {state.epoch + 1}/{cfg.train.epochs}", disable=not progress)
@@ -155,6 +158,7 @@ def fit(cfg: FitConfig, train: Encoded, dev: Encoded, pad_id: int, *, resume: bo
             bar.set_postfix(loss=f"{running / n:.4f}")
         f1, _ = dev_score(model, dev, pad_id, cfg)
         state.epoch += 1
+        state.seconds += time.time() - epoch_start
         state.history.append({"epoch": state.epoch, "train_loss": running / max(n, 1), "dev_macro_f1": f1})
         if f1 > state.best_f1:
             state.best_f1, state.best_epoch, state.stale = f1, state.epoch, 0

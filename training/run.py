@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import time
 from typing import Any
 
 from inference.taxonomy import LABELS
@@ -52,7 +51,6 @@ def train_run(cfg: FitConfig, *, resume: bool = False) -> dict[str, Any]:
     tok = tokenizer_for(cfg)
     dev = encode_split(cfg, gold_split(data_config(cfg.data_config), "dev"), tok)
     train = encode_split(cfg, train_records(cfg), tok)
-    start = time.time()
     state = fit(cfg, train, dev, tok.pad_token_id, resume=resume)
     model = build_model(cfg)
     load_weights(model, cfg.run_dir / "best")
@@ -60,7 +58,7 @@ def train_run(cfg: FitConfig, *, resume: bool = False) -> dict[str, Any]:
     summary = {
         "name": cfg.name, "best_epoch": state.best_epoch, "dev_macro_f1": f1, "thresholds": thresholds,
         "history": state.history, "train_records": len(train.ids), "dev_records": len(dev.ids),
-        "labels": list(LABELS), "seconds": round(time.time() - start, 1),
+        "labels": list(LABELS), "seconds": round(state.seconds, 1),
         "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (CPU)",
         "data_manifest_sha256": data_manifest_sha(cfg),
     }
