@@ -94,7 +94,8 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
         f"Base: `{info['base_model']}` (multilingual-e5-small, MIT, vocabulary pruned); mean pooling; "
         f"text{' + consumer context as the second segment' if cfg.train.use_context else ' only'}; "
         f"max {cfg.train.max_length} tokens; prefix `{cfg.train.prefix}`.", "",
-        f"Trained on {tr['train_records']} records (gold train split plus augmented copies), best epoch "
+        f"Trained on {tr['train_records']} records (gold train split"
+        f"{' plus augmented copies' if cfg.train.augment else ''}), best epoch "
         f"{tr['best_epoch']}, {tr['seconds'] / 60:.1f} minutes on {tr['hardware']}. Data manifest sha256 "
         f"`{info['data_manifest_sha256'][:16]}…`. Shipped graph: `{gate['graph']}`.", "",
         "## Macro- and per-label F1, model beside the baselines", "",

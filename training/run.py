@@ -6,6 +6,7 @@ import json
 import platform
 from typing import Any
 
+from inference.errors import UsageError
 from inference.taxonomy import LABELS
 from labeling.augment import augment_records
 from labeling.gold import GoldMessage, parse_gold_message
@@ -17,6 +18,9 @@ from training.data import Encoded, encode
 def tokenizer_for(cfg: FitConfig):
     from transformers import AutoTokenizer
 
+    if not (cfg.base_model / "config.json").is_file():
+        raise UsageError(f"base model not found: {cfg.base_model} (a local Hugging Face directory; "
+                         "`aftersales train base` makes the default one)")
     return AutoTokenizer.from_pretrained(cfg.base_model, local_files_only=True)
 
 
