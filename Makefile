@@ -24,8 +24,9 @@ demo: $(VENV)/.stamp-demo
 	$(BIN)/aftersales evaluate -i examples/tickets.jsonl -o build/demo/decisions.jsonl
 	$(BIN)/aftersales report build/demo/decisions.jsonl --out build/demo/report
 
-## test: the test suite as CI runs it (slow tests excluded)
+## test: lint and the test suite as CI runs them (slow tests excluded)
 test: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 $(VENV)/.stamp-train: pyproject.toml | $(BIN)/python

@@ -99,7 +99,7 @@ def rank_stores(input: InputOpt, output: OutputOpt,
     from inference.store_rank import rank_records
 
     rows = []
-    for pos, obj in read_records(input, format_of(input)):
+    for _, obj in read_records(input, format_of(input)):
         if isinstance(obj, RecordError):
             raise obj
         rows.append(obj)

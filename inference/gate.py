@@ -20,8 +20,7 @@ from typing import Any
 from inference.contact import address_problem, phone_problem
 from inference.gate_config import GateConfig
 from inference.taxonomy import TICKET_CODES
-from inference.terms import (Terms, is_offer, mentions_extra_cost, names_size_or_weight, promise_of, stance,
-                             terms_of)
+from inference.terms import Terms, is_offer, mentions_extra_cost, names_size_or_weight, promise_of, stance, terms_of
 from inference.tickets import Event, Ticket
 
 

@@ -166,9 +166,8 @@ class Sink:
     def finish(self) -> None:
         """Join Parquet parts into the output file and mark the run complete."""
         if self.fmt == "parquet" and not self.stdout:
-            import pyarrow.parquet as pq
-
             import pyarrow as pa
+            import pyarrow.parquet as pq
 
             schema = pa.schema([(k, pa.string()) for k in (*self.core, "extra")])
             with pq.ParquetWriter(self.output, schema) as writer:

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from inference.errors import RecordError, UsageError
+from inference.model_dir import sha256_file
 from inference.taxonomy import CODES, LABELS
 from labeling.config import DataConfig
-from labeling.gold import (GoldMessage, load_records, parse_gold_message, parse_gold_ticket,
-                           parse_gold_store_month)
-from inference.model_dir import sha256_file
+from labeling.gold import GoldMessage, load_records, parse_gold_message, parse_gold_store_month, parse_gold_ticket
 from labeling.splits import SPLITS, assign_split, read_manifest, split_key
 
 

@@ -216,7 +216,7 @@ def _read_rows(path: Path) -> list[dict]:
     from inference.io import format_of, read_records
 
     rows = []
-    for pos, obj in read_records(str(path), format_of(str(path))):
+    for _, obj in read_records(str(path), format_of(str(path))):
         if isinstance(obj, RecordError):
             raise obj
         rows.append(obj)

@@ -7,9 +7,9 @@ module adds what only gold data has (`labels`, `source`, `expected_codes`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from inference.errors import RecordError

@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from tests.conftest import run_cli as run  # noqa: E402
 from tests.conftest import TINY_TEXTS as TEXTS  # noqa: E402
+from tests.conftest import run_cli as run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

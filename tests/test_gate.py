@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from inference.gate import TextLabels, decide
 from inference.gate_config import load_gate_config
 from inference.taxonomy import LABELS

@@ -91,8 +91,8 @@ def test_audit_finds_labels_flipped_on_purpose() -> None:
 
 
 def test_add_puts_new_records_in_their_hash_split_and_versions_the_manifest(project: Path) -> None:
-    from labeling.splits import assign_split, read_manifest, split_key
     from labeling.config import SplitConfig
+    from labeling.splits import assign_split, read_manifest, split_key
 
     assert run_cli("label", "split") == 0
     before = read_manifest(project / "labeling/data/splits.json")

@@ -108,11 +108,12 @@ def test_export_report_and_ship(tiny_run: FitConfig) -> None:
 
 def test_scorer_matches_torch_on_pairs_and_padding(tiny_run: FitConfig) -> None:
     """The inference room's scorer (tokenizers + onnxruntime) reproduces training-time preprocessing."""
+    from transformers import AutoTokenizer
+
     from inference.scorer import Scorer
     from training.fit import build_model, load_weights
     from training.package import build_export
     from training.run import train_run
-    from transformers import AutoTokenizer
 
     train_run(tiny_run)
     out = build_export(tiny_run)["dir"]

@@ -14,8 +14,16 @@ from inference.taxonomy import LABELS
 from training.baselines import TfidfLogReg, lf_vote
 from training.config import FitConfig
 from training.corpus import data_config, gold_split, outofstyle
-from training.report import (evaluate, f1_table, plot_confusion, plot_histograms, plot_pr, plot_reliability,
-                             prf_table, worst_errors)
+from training.report import (
+    evaluate,
+    f1_table,
+    plot_confusion,
+    plot_histograms,
+    plot_pr,
+    plot_reliability,
+    prf_table,
+    worst_errors,
+)
 from training.run import train_records
 from training.thresholds import apply
 
@@ -108,7 +116,7 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
     for name in SETS:
         lines += [f"## Model on the {SET_NAMES[name]} ({m['model'][name]['size']} texts)", "",
                   *prf_table(m["model"][name]), "",
-                  f"ECE per label: " + ", ".join(f"{k} {v:.3f}" for k, v in m["model"][name]["ece"].items()), "",
+                  "ECE per label: " + ", ".join(f"{k} {v:.3f}" for k, v in m["model"][name]["ece"].items()), "",
                   f"![PR curves](plots/pr_{name}.png)", f"![Label confusion](plots/confusion_{name}.png)",
                   f"![Score histograms](plots/scores_{name}.png)", f"![Reliability](plots/reliability_{name}.png)", ""]
     lines += ["## Thresholds (chosen on dev, strategy `%s`)" % cfg.thresholds.strategy, "",

@@ -49,7 +49,7 @@ def build_model(cfg: FitConfig) -> MeanPoolClassifier:
 
 def _optimizer(model: MeanPoolClassifier, cfg: FitConfig) -> torch.optim.Optimizer:
     decay, no_decay = [], []
-    for name, p in model.encoder.named_parameters():
+    for _, p in model.encoder.named_parameters():
         if p.requires_grad:
             (no_decay if p.ndim == 1 else decay).append(p)
     return torch.optim.AdamW([
