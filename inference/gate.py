@@ -95,10 +95,9 @@ class _View:
         tl = self.labels.get(ev.index)
         return bool(ev.actor == "merchant" and ev.text and tl and tl.has(label))
 
-    def after(self, ev: Event, kinds: Sequence[str], *, actor: str = "consumer", since=None) -> Event | None:
-        start = since if since is not None else ev.at
-        return next((e for e in self.events if e.actor == actor and e.kind in kinds and e.at > start
-                     and (since is not None or e.index != ev.index)), None)
+    def reaction_after(self, at, kinds: Sequence[str]) -> Event | None:
+        """The consumer's first event of one of `kinds` strictly after time `at`."""
+        return next((e for e in self.events if e.actor == "consumer" and e.kind in kinds and e.at > at), None)
 
     def before(self, ev: Event) -> list[Event]:
         return [e for e in self.events if (e.at, e.index) < (ev.at, ev.index) and e is not ev]
@@ -141,7 +140,7 @@ def r1_no_contact(v: _View) -> list[Evidence]:
         if ev.actor != "merchant" or ev.kind not in ("reject", "close"):
             continue
         contacted = any(e.actor == "merchant" and e.kind == "message" for e in v.before(ev))
-        reaction = v.after(ev, v.cfg.reactions.R1)
+        reaction = v.reaction_after(ev.at, v.cfg.reactions.R1)
         if not contacted and reaction:
             out.append(Evidence("R1_no_contact_reject", ev.index, ev.text,
                                 f"{ev.kind} with no merchant message before it; consumer {reaction.kind} "
@@ -167,7 +166,7 @@ def r2_unilateral(v: _View) -> list[Evidence]:
                                  "unilateral_change")
         else:
             continue
-        reaction = v.after(ev, v.cfg.reactions.R2)
+        reaction = v.reaction_after(ev.at, v.cfg.reactions.R2)
         if unagreed and reaction:
             evidence.rule += f"; consumer {reaction.kind} at event {reaction.index}"
             out.append(evidence)
@@ -213,7 +212,7 @@ def r4_negotiation(v: _View) -> list[Evidence]:
             why = f"negotiate_reject terms differ from the agreement on {', '.join(terms.conflicts(agreed))}"
         else:
             continue
-        reaction = v.after(ev, v.cfg.reactions.R4)
+        reaction = v.reaction_after(ev.at, v.cfg.reactions.R4)
         if reaction:
             out.append(Evidence("R4_negotiation_breach", ev.index, ev.text,
                                 f"{why}; consumer {reaction.kind} at event {reaction.index}"))
@@ -226,8 +225,7 @@ def _late(v: _View, start, hours: float, actions: Sequence[str], clock: str) -> 
                   and e.at > start and (e.actor == "merchant" or e.kind == "refund")), None)
     if acted is not None and acted.at <= deadline:
         return None
-    reaction = next((e for e in v.events if e.actor == "consumer" and e.kind in v.cfg.reactions.T1
-                     and e.at > deadline), None)
+    reaction = v.reaction_after(deadline, v.cfg.reactions.T1)
     if reaction is None:
         return None
     when = "no action" if acted is None else f"first action at event {acted.index}"
@@ -249,8 +247,7 @@ def t1_timeout(v: _View) -> list[Evidence]:
     for ev, promise in _promises(v):
         if promise.deadline is None or promise.kind == "other" or _kept_by(v, ev, promise, promise.deadline):
             continue
-        reaction = next((e for e in v.events if e.actor == "consumer" and e.kind in v.cfg.reactions.T1
-                         and e.at > promise.deadline), None)
+        reaction = v.reaction_after(promise.deadline, v.cfg.reactions.T1)
         if reaction:
             out.append(v.text_ev(ev, "T1_timeout", f"promised time ({promise.deadline_text}) passed without the "
                                  f"promised {promise.kind}; consumer {reaction.kind} at event {reaction.index}",
