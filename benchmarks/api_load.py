@@ -99,6 +99,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--max-wait-ms", type=float, default=5.0, help="the batcher's max wait (configs/api.yaml)")
     ap.add_argument("--overload", action="store_true", help="small queue: excess load must get 503s")
     args = ap.parse_args()
     model = resolve_model(args.model)
@@ -106,7 +107,7 @@ def main() -> None:
     rate = batch_rate(model, msgs, args.threads)
     cfg = Path(tempfile.mkdtemp()) / "api.yaml"
     cfg.write_text("queue_size: 8\nmax_batch_size: 8\nrequest_timeout_s: 10\n" if args.overload
-                   else "queue_size: 512\nmax_batch_size: 32\nmax_wait_ms: 5\n")
+                   else f"queue_size: 512\nmax_batch_size: 32\nmax_wait_ms: {args.max_wait_ms}\n")
     port = free_port()
     exe = str(Path(sys.executable).with_name("aftersales"))
     env = dict(os.environ)
@@ -126,7 +127,7 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
     result.update(batch_msgs_per_s=round(rate, 1), ratio_api_vs_batch=round(result["requests_per_s"] / rate, 3),
-                  overload=args.overload, model=Scorer(model).info.tag,
+                  overload=args.overload, max_wait_ms=args.max_wait_ms, model=Scorer(model).info.tag,
                   hardware=f"{platform.machine()}, {os.cpu_count()} cores")
     print(f"{args.clients} clients, {result['seconds']} s: {result['requests_per_s']} requests/s, "
           f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; "
