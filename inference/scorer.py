@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inference.errors import UsageError
 from inference.model_dir import ModelInfo, read_info, verify
 
 
@@ -48,7 +49,6 @@ class Scorer:
         self.info: ModelInfo = read_info(model_dir)
         self.graph = graph or self.info.default_graph
         if self.graph not in self.info.graphs:
-            from inference.errors import UsageError
             raise UsageError(f"{model_dir}: no graph {self.graph!r}; has {sorted(self.info.graphs)}")
         self.batch_size = batch_size
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))

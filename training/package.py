@@ -71,7 +71,7 @@ def build_export(cfg: FitConfig) -> dict[str, Any]:
             "training": {k: fit_info[k] for k in ("best_epoch", "seconds", "hardware", "train_records")},
             "parity_max_abs_diff_fp32": worst}
     (out / "model.json").write_text(json.dumps(_model_json(cfg, fit_info["thresholds"], graphs, info), indent=1))
-    return {"dir": out, "parity": worst, "fit": fit_info}
+    return {"dir": out, "parity": worst}
 
 
 def int8_gate(out: Path, dev, cfg: FitConfig) -> dict[str, Any]:
