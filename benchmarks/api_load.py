@@ -101,17 +101,25 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--max-wait-ms", type=float, default=5.0, help="the batcher's max wait (configs/api.yaml)")
     ap.add_argument("--overload", action="store_true", help="small queue: excess load must get 503s")
+    ap.add_argument("--server-cpus", default=None, help="pin the server (and the batch baseline) to these CPUs, "
+                                                        "e.g. 1; the clients get the others")
     args = ap.parse_args()
     model = resolve_model(args.model)
     msgs = messages(args.messages)
+    server_cpus = {int(c) for c in args.server_cpus.split(",")} if args.server_cpus else None
+    if server_cpus:                         # the baseline runs where the server will run, then moves away
+        os.sched_setaffinity(0, server_cpus)
     rate = batch_rate(model, msgs, args.threads)
+    if server_cpus:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) - server_cpus)
     cfg = Path(tempfile.mkdtemp()) / "api.yaml"
     cfg.write_text("queue_size: 8\nmax_batch_size: 8\nrequest_timeout_s: 10\n" if args.overload
                    else f"queue_size: 512\nmax_batch_size: 32\nmax_wait_ms: {args.max_wait_ms}\n")
     port = free_port()
     exe = str(Path(sys.executable).with_name("aftersales"))
     env = dict(os.environ)
-    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--model", str(model), "--config", str(cfg)],
+    pin = ["taskset", "-c", args.server_cpus] if server_cpus else []
+    proc = subprocess.Popen([*pin, exe, "serve", "--port", str(port), "--model", str(model), "--config", str(cfg)],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -127,7 +135,8 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
     result.update(batch_msgs_per_s=round(rate, 1), ratio_api_vs_batch=round(result["requests_per_s"] / rate, 3),
-                  overload=args.overload, max_wait_ms=args.max_wait_ms, model=Scorer(model).info.tag,
+                  overload=args.overload, max_wait_ms=args.max_wait_ms, server_cpus=args.server_cpus,
+                  model=Scorer(model).info.tag,
                   hardware=f"{platform.machine()}, {os.cpu_count()} cores")
     print(f"{args.clients} clients, {result['seconds']} s: {result['requests_per_s']} requests/s, "
           f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; "
