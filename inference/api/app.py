@@ -49,28 +49,7 @@ def create_app(model_dir: Path, gate: GateConfig, settings: ApiSettings, *, api_
     app = FastAPI(title="aftersales-guard", version="1", lifespan=lifespan,
                   description="Scores merchant after-sales texts and decides rule violations with evidence.")
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        start = time.perf_counter()
-        if api_key is not None and request.url.path not in OPEN_PATHS:
-            given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-            if not hmac.compare_digest(given.encode(), api_key.encode()):
-                response = ApiError(401, "missing or wrong API key", field="x-api-key", kind="auth").response()
-                _count(request, response.status_code, start, "auth")
-                return response
-        try:
-            response = await call_next(request)
-        except ApiError as err:                     # raised while streaming the body
-            response = err.response()
-        _count(request, response.status_code, start, None)
-        return response
-
-    def _count(request: Request, status: int, start: float, kind: str | None) -> None:
-        state = getattr(request.app.state, "s", None)
-        if state is not None:
-            state.metrics.request(request.url.path, status, time.perf_counter() - start)
-            if kind:
-                state.metrics.error(kind)
+    app.add_middleware(Guard, api_key=api_key)
 
     @app.exception_handler(ApiError)
     async def on_api_error(request: Request, err: ApiError) -> JSONResponse:
@@ -82,6 +61,51 @@ def create_app(model_dir: Path, gate: GateConfig, settings: ApiSettings, *, api_
     from inference.api.routes import router
     app.include_router(router)
     return app
+
+
+class Guard:
+    """API-key check and request metrics as plain ASGI middleware.
+
+    Starlette's `BaseHTTPMiddleware` costs a few milliseconds of CPU per
+    request, which on a small server is time taken from the model.
+    """
+
+    def __init__(self, app, api_key: str | None = None) -> None:
+        self.app = app
+        self.key = api_key.encode() if api_key is not None else None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, path, status = time.perf_counter(), scope["path"], 500
+        if self.key is not None and path not in OPEN_PATHS:
+            headers = dict(scope["headers"])
+            given = headers.get(b"x-api-key") or headers.get(b"authorization", b"").removeprefix(b"Bearer ")
+            if not hmac.compare_digest(given, self.key):
+                await ApiError(401, "missing or wrong API key", field="x-api-key", kind="auth").response()(
+                    scope, receive, send)
+                self._count(scope, path, 401, start, "auth")
+                return
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            self._count(scope, path, status, start, None)
+
+    @staticmethod
+    def _count(scope, path: str, status: int, start: float, kind: str | None) -> None:
+        state = getattr(scope["app"].state, "s", None) if "app" in scope else None
+        if state is not None:
+            state.metrics.request(path, status, time.perf_counter() - start)
+            if kind:
+                state.metrics.error(kind)
 
 
 def read_api_key(path: Path | None) -> str | None:
