@@ -60,6 +60,54 @@ def run_variant(model_dir: str, graph: str, n: int, grouping: bool, threads: int
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
+def run_torch_pipeline(run_dir: str, n: int, threads: int | None) -> dict:
+    """The same fine-tuned weights through `transformers.pipeline("text-classification")` in PyTorch:
+    what a data scientist would write first (batch_size 32, sigmoid, all labels)."""
+    import torch
+    from transformers import AutoTokenizer, PreTrainedModel, pipeline
+    from transformers.modeling_outputs import SequenceClassifierOutput
+
+    from inference.config import load_config
+    from inference.taxonomy import LABELS
+    from training.config import FitConfig
+    from training.fit import build_model, load_weights
+
+    torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
+    cfg = load_config(FitConfig, Path(run_dir) / "config.yaml")
+    clf = build_model(cfg)
+    load_weights(clf, Path(run_dir) / "best")
+    config = clf.encoder.config
+    config.num_labels, config.problem_type = len(LABELS), "multi_label_classification"
+    config.id2label = dict(enumerate(LABELS))
+    config.label2id = {v: k for k, v in config.id2label.items()}
+
+    class Wrapped(PreTrainedModel):
+        config_class = type(config)
+        _supports_sdpa = True              # attention runs inside the wrapped BERT
+
+        def __init__(self, cfg_, inner):
+            super().__init__(cfg_)
+            self.inner = inner
+
+        def forward(self, input_ids=None, attention_mask=None, **_):
+            return SequenceClassifierOutput(logits=self.inner(input_ids, attention_mask))
+
+    model = Wrapped(config, clf).eval()
+    tok = AutoTokenizer.from_pretrained(cfg.base_model)
+    pipe = pipeline("text-classification", model=model, tokenizer=tok, top_k=None, function_to_apply="sigmoid",
+                    device="cpu", truncation=True, max_length=cfg.train.max_length)
+    texts, contexts = sample(n)
+    inputs = [{"text": cfg.train.prefix + t, "text_pair": c} if c else cfg.train.prefix + t
+              for t, c in zip(texts, contexts)]
+    pipe(inputs[:32], batch_size=32)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        pipe(inputs, batch_size=32)
+    seconds = time.perf_counter() - start
+    return {"messages": n, "seconds": round(seconds, 2), "msgs_per_s": round(n / seconds, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def _unsorted(scorer):
     import numpy as np
 
@@ -97,7 +145,11 @@ def main() -> None:
     ap.add_argument("--length", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_variant(args.model, args.graph, args.n, not args.no_grouping, args.threads, args.length)))
+        if args.graph == "torch":
+            print(json.dumps(run_torch_pipeline(args.model, args.n, args.threads)))
+        else:
+            print(json.dumps(run_variant(args.model, args.graph, args.n, not args.no_grouping, args.threads,
+                                         args.length)))
         return
     from inference.batch import resolve_model
     from inference.model_dir import read_info
@@ -119,6 +171,11 @@ def main() -> None:
         fp32 = child(["--model", str(fp32_dir), "--graph", "fp32", *common])
         figures.update(msgs_per_s_fp32=fp32["msgs_per_s"], peak_rss_mb_fp32=fp32["peak_rss_mb"],
                        ratio_int8_vs_fp32=round(shipped["msgs_per_s"] / fp32["msgs_per_s"], 2))
+    run_dir = fp32_dir.parent
+    if (run_dir / "best" / "model.safetensors").exists() and (run_dir / "config.yaml").exists():
+        torch_r = child(["--model", str(run_dir), "--graph", "torch", *common])
+        figures.update(msgs_per_s_torch_pipeline=torch_r["msgs_per_s"], peak_rss_mb_torch=torch_r["peak_rss_mb"],
+                       ratio_int8_vs_torch=round(shipped["msgs_per_s"] / torch_r["msgs_per_s"], 2))
     for length in (8, 32, 128):            # the model's max_length is 128: longer texts are cut
         r = child(["--model", str(model), "--graph", g, "--length", str(length), "-n", "2000"]
                   + (["--threads", str(args.threads)] if args.threads else []))
@@ -127,6 +184,8 @@ def main() -> None:
           f"grouping {figures[f'msgs_per_s_{g}_no_grouping']} (x{figures['ratio_grouping']}); "
           + (f"fp32: {figures['msgs_per_s_fp32']} msgs/s ({g} x{figures['ratio_int8_vs_fp32']}); "
              if "ratio_int8_vs_fp32" in figures else "")
+          + (f"torch pipeline: {figures['msgs_per_s_torch_pipeline']} msgs/s ({g} x{figures['ratio_int8_vs_torch']}); "
+             if "ratio_int8_vs_torch" in figures else "")
           + "by length: " + ", ".join(f"{n} tok {figures[f'msgs_per_s_{g}_len{n}']}/s" for n in (8, 32, 128)))
     print(json.dumps(figures))
 
