@@ -146,3 +146,17 @@ def test_any_local_bert_directory_works_as_base(tiny_run: FitConfig, project: Pa
     assert out["parity"] <= 1e-4
     probs = Scorer(out["dir"], graph="fp32", verify_files=False).score(["好的"], ["我要退货"]).probs
     assert probs.shape == (1, 5)
+
+
+def test_distilled_student_learns_from_teacher_scores(tiny_run: FitConfig, tiny_model_dir: Path) -> None:
+    from training.config import DistillConfig
+    from training.package import build_export
+    from training.run import train_run
+
+    cfg = tiny_run.model_copy(update={"run_dir": Path("runs/student"),
+                                      "distill": DistillConfig(teacher=tiny_model_dir, layers=1)})
+    summary = train_run(cfg)
+    student = json.loads((cfg.run_dir / "student_base" / "config.json").read_text())
+    assert student["num_hidden_layers"] == 1
+    assert len(summary["history"]) == 2
+    assert build_export(cfg)["parity"] <= 1e-4

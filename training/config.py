@@ -69,6 +69,12 @@ class ExportConfig(StrictModel):
     min_int8_agreement: float = Field(0.99, ge=0, le=1)   # share of dev label decisions equal to fp32
 
 
+class DistillConfig(StrictModel):
+    teacher: Path = Path("models/aftersales-zh-small")     # a model directory (its shipped graph)
+    layers: int = Field(4, ge=1)                            # the student keeps the base's first N layers
+    ticket_texts: bool = True                               # also learn the teacher's scores on ticket texts
+
+
 class FitConfig(StrictModel):
     format_version: Literal[1] = 1
     name: str = "aftersales-zh-small"
@@ -80,3 +86,4 @@ class FitConfig(StrictModel):
     train: TrainParams = TrainParams()
     thresholds: ThresholdConfig = ThresholdConfig()
     export: ExportConfig = ExportConfig()
+    distill: DistillConfig | None = None                  # set: train a small student on the teacher's scores

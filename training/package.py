@@ -26,7 +26,7 @@ from inference.model_dir import MODEL_FORMAT, write_manifest
 from inference.scorer import Scorer
 from inference.taxonomy import LABELS
 from training.config import FitConfig
-from training.run import tokenizer_for
+from training.run import tokenizer_for, with_student_base
 from training.thresholds import apply, choose_thresholds
 
 PARITY_TOL = 1e-4
@@ -48,6 +48,7 @@ def build_export(cfg: FitConfig) -> dict[str, Any]:
     from training.export import export_fp32, parity, quantize_int8
     from training.fit import build_model, load_weights
 
+    cfg = with_student_base(cfg)
     fit_info = json.loads((cfg.run_dir / "fit.json").read_text())
     model = build_model(cfg)
     load_weights(model, cfg.run_dir / "best")

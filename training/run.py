@@ -24,6 +24,18 @@ def tokenizer_for(cfg: FitConfig):
     return AutoTokenizer.from_pretrained(cfg.base_model, local_files_only=True)
 
 
+def with_student_base(cfg: FitConfig) -> FitConfig:
+    """For a distillation run, the base is the teacher's base cut to the student's depth (made once)."""
+    if cfg.distill is None:
+        return cfg
+    from training.distill import student_base
+
+    student = cfg.run_dir / "student_base"
+    if not (student / "config.json").exists():
+        student_base(cfg.base_model, student, cfg.distill.layers)
+    return cfg.model_copy(update={"base_model": student})
+
+
 def train_records(cfg: FitConfig) -> list[GoldMessage]:
     """The train split, plus its augmented copies when enabled (made here, deterministically)."""
     data = data_config(cfg.data_config)
@@ -52,9 +64,18 @@ def train_run(cfg: FitConfig, *, resume: bool = False) -> dict[str, Any]:
 
     from training.fit import build_model, dev_score, fit, load_weights
 
+    cfg = with_student_base(cfg)
     tok = tokenizer_for(cfg)
     dev = encode_split(cfg, gold_split(data_config(cfg.data_config), "dev"), tok)
-    train = encode_split(cfg, train_records(cfg), tok)
+    records = train_records(cfg)
+    if cfg.distill is not None:
+        from training.distill import soft_targets, ticket_records
+
+        records += ticket_records(cfg) if cfg.distill.ticket_texts else []
+        train = encode_split(cfg, records, tok)
+        train = Encoded(ids=train.ids, labels=soft_targets(cfg.distill.teacher, records), records=records)
+    else:
+        train = encode_split(cfg, records, tok)
     state = fit(cfg, train, dev, tok.pad_token_id, resume=resume)
     model = build_model(cfg)
     load_weights(model, cfg.run_dir / "best")
