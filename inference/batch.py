@@ -99,13 +99,18 @@ def ticket_texts(tickets: Sequence[Any]) -> list[tuple[int, Any, str | None]]:
     return [(i, ev, ctx) for i, t in enumerate(tickets) for ev, ctx in merchant_texts(t)]
 
 
-def decide_all(tickets: Sequence[Any], texts, probs, thresholds: dict[str, float], gate: GateConfig, model: str,
-               stats: Counter | None = None) -> list[dict[str, Any]]:
-    per_ticket: list[dict[int, TextLabels]] = [{} for _ in tickets]
+def labels_per_ticket(n_tickets: int, texts, probs, thresholds: dict[str, float]) -> list[dict[int, TextLabels]]:
+    """The batched scores of `ticket_texts` back as each ticket's {event index: text labels}."""
+    per_ticket: list[dict[int, TextLabels]] = [{} for _ in range(n_tickets)]
     for (i, ev, _), p in zip(texts, probs):
         per_ticket[i][ev.index] = TextLabels({k: float(x) for k, x in zip(LABELS, p)}, thresholds)
+    return per_ticket
+
+
+def decide_all(tickets: Sequence[Any], texts, probs, thresholds: dict[str, float], gate: GateConfig, model: str,
+               stats: Counter | None = None) -> list[dict[str, Any]]:
     rows = []
-    for ticket, labels in zip(tickets, per_ticket):
+    for ticket, labels in zip(tickets, labels_per_ticket(len(tickets), texts, probs, thresholds)):
         decision = decide(ticket, labels, gate, model=model)
         if stats is not None:
             stats.update(f"code:{c}" for c in decision.codes)

@@ -37,7 +37,7 @@ class Progress:
     done: bool = False
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
     """A cell: text stays text; numbers, booleans, lists and objects become JSON."""
     if value is None or isinstance(value, str):
         return value
@@ -45,7 +45,7 @@ def _text(value: Any) -> str | None:
 
 
 def _flat(row: dict[str, Any], core: tuple[str, ...]) -> dict[str, Any]:
-    out = {k: _text(row.get(k)) for k in core}
+    out = {k: cell_text(row.get(k)) for k in core}
     extra = {k: v for k, v in row.items() if k not in core}
     out["extra"] = json.dumps(extra, ensure_ascii=False) if extra else None
     return out

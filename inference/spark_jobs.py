@@ -25,6 +25,7 @@ from inference.batch import DECISION_CORE, SCORE_CORE, EvaluateJob, ScoreJob
 from inference.gate_config import GateConfig
 from inference.io import decode_cells
 from inference.optional import require
+from inference.sink import cell_text
 
 _CACHE: dict[str, Any] = {}
 _ERROR_COLUMNS = ("line", "id", "field", "error")
@@ -44,11 +45,6 @@ def _handler(kind: str, model_name: str, thresholds: dict[str, float], gate_json
     return _CACHE[key]
 
 
-def _cell(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
 
 def _map(kind: str, model_name: str, thresholds: dict[str, float], gate_json: str | None, core: tuple[str, ...]):
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -60,8 +56,8 @@ def _map(kind: str, model_name: str, thresholds: dict[str, float], gate_json: st
             chunk = [(int(r.pop("_row")), decode_cells({k: v for k, v in r.items() if v is not None}))
                      for r in rows]
             good, bad = handler(chunk, Counter())
-            out = [{**{k: _cell(g.get(k)) for k in core},
-                    "extra": _cell({k: v for k, v in g.items() if k not in core}) if set(g) - set(core) else None,
+            out = [{**{k: cell_text(g.get(k)) for k in core},
+                    "extra": cell_text({k: v for k, v in g.items() if k not in core}) if set(g) - set(core) else None,
                     "line": None, "field": None, "error": None} for g in good]
             out += [{**{k: None for k in core}, "extra": None, "id": str(b["id"]) if b["id"] is not None else None,
                      "line": b["line"], "field": b["field"], "error": b["error"]} for b in bad]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from inference.batch import ticket_texts
+from inference.batch import labels_per_ticket, ticket_texts
 from inference.gate import TextLabels, decide, merchant_texts
 from inference.gate_config import GateConfig
 from inference.metrics import label_matrix, per_label
@@ -37,10 +37,7 @@ def _model_labels(tickets: Sequence[Ticket], scorer, thresholds: dict[str, float
     """Each merchant text's labels from one batched scorer call, as `aftersales evaluate` makes them."""
     texts = ticket_texts(tickets)
     probs = scorer.score([ev.text for _, ev, _ in texts], [ctx for _, _, ctx in texts]).probs
-    out: list[dict[int, TextLabels]] = [{} for _ in tickets]
-    for (i, ev, _), p in zip(texts, probs):
-        out[i][ev.index] = TextLabels(dict(zip(LABELS, map(float, p))), thresholds)
-    return out
+    return labels_per_ticket(len(tickets), texts, probs, thresholds)
 
 
 def evaluate_gate(tickets: Sequence[Ticket], cfg: GateConfig, *, scorer=None) -> dict[str, Any]:
