@@ -8,35 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from inference.config import load_config  # noqa: E402
 from inference.errors import UsageError  # noqa: E402
-from tests.conftest import MESSAGES, write_jsonl  # noqa: E402
-from tests.tiny import write_tiny_bert  # noqa: E402
 from training.config import FitConfig  # noqa: E402
-
-
-def _grow(messages: list[dict], copies: int) -> list[dict]:
-    """Distinct records with the fixture's labels (numbers keep their split keys apart)."""
-    rows = []
-    for k in range(copies):
-        for m in messages:
-            rows.append({**m, "id": f"{m['id']}-{k}", "text": f"{m['text']}{k}号"})
-    return rows
-
-
-@pytest.fixture
-def tiny_run(project: Path):
-    from inference.cli import main
-
-    rows = _grow(MESSAGES, 8)
-    write_jsonl(project / "labeling/data/messages.jsonl", rows)
-    with pytest.raises(SystemExit):
-        main(["label", "split"])
-    base = write_tiny_bert(project / "base", [r["text"] for r in rows] + ["query: 谢谢收到我要退货质量有问题"])
-    overrides = [f"base_model={base}", "run_dir=runs/tiny", "model_dir=models/tiny", "train.epochs=2",
-                 "train.batch_size=8", "train.threads=1", "train.augment=false", "train.max_length=48",
-                 "export.max_int8_f1_loss=1.0", "export.min_int8_agreement=0.0", "train.patience=5"]
-    return load_config(FitConfig, None, overrides)
 
 
 def _weights(run: Path) -> dict:

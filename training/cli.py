@@ -87,9 +87,27 @@ def export(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetO
     gate = int8_gate(exported["dir"], gold_split(data_config(cfg.data_config), "dev"), cfg)
     files = build_report(cfg, exported["dir"], gate, compare=pairs, previous=previous)
     dest = ship(cfg, exported["dir"], gate, files)
+    if cfg.export.weights_dir is not None:
+        from training.weights import weights_from_run
+
+        meta = weights_from_run(cfg)
+        typer.echo(f"wrote {cfg.export.weights_dir}: fp16 weights, scores within {meta['fp16_max_abs_prob_diff']:.1e}")
     typer.echo(f"wrote {dest}: parity {exported['parity']:.2e}, "
                f"dev agreement {gate['dev_agreement_with_fp32']:.4f}, F1 loss {gate['dev_f1_loss']:+.4f}")
     typer.echo((dest / "card.md").read_text(encoding="utf-8").split("## Model on")[0])
+
+
+@app.command("weights")
+def weights_cmd(config: FitConfigOpt = Path("configs/train-default.yaml"), set_: SetOpt = None) -> None:
+    """Write a trained run's weights as a Hugging Face directory (`export.weights_dir`, fp16, with a
+    sha256 manifest): for the PyTorch benchmarks and distillation without retraining. `aftersales
+    export` writes it too."""
+    from training.config import FitConfig
+    from training.weights import weights_from_run
+
+    cfg = load_config(FitConfig, config, set_ or [])
+    meta = weights_from_run(cfg)
+    typer.echo(json.dumps(meta, ensure_ascii=False, indent=1))
 
 
 @app.command("oof")

@@ -67,12 +67,36 @@ class ExportConfig(StrictModel):
     int8: bool = True
     max_int8_f1_loss: float = Field(0.01, ge=0)   # refuse an INT8 graph that loses more macro-F1
     min_int8_agreement: float = Field(0.99, ge=0, le=1)   # share of dev label decisions equal to fp32
+    weights_dir: Path | None = None               # also write the fine-tuned weights (fp16) here
 
 
 class DistillConfig(StrictModel):
     teacher: Path = Path("models/aftersales-zh-small")     # a model directory (its shipped graph)
-    layers: int = Field(4, ge=1)                            # the student keeps the base's first N layers
+    layers: int = Field(4, ge=1)                            # the student's depth
+    init: Path | None = None                                # a fine-tuned weights directory to take layers
+                                                            # and head from; None: the base's
+    layer_map: list[int] | None = None                      # source layers, default: spread evenly, last kept
+    augment_copies: int | None = Field(None, ge=0)          # augmented copies per train text (data.yaml's if None)
     ticket_texts: bool = True                               # also learn the teacher's scores on ticket texts
+    hidden_weight: float = Field(0.0, ge=0)                 # intermediate-layer loss weight (needs init)
+
+    @model_validator(mode="after")
+    def _map(self) -> "DistillConfig":
+        if self.hidden_weight > 0 and self.init is None:
+            raise ValueError("hidden_weight needs init: the teacher's weights directory")
+        if self.layer_map is not None and (len(self.layer_map) != self.layers or len(set(self.layer_map)) != self.layers
+                                           or sorted(self.layer_map) != self.layer_map or min(self.layer_map) < 0):
+            raise ValueError(f"layer_map must list {self.layers} distinct source layers in increasing order")
+        return self
+
+    def source_layers(self, depth: int) -> list[int]:
+        """Which of the source's `depth` layers the student keeps (DistilBERT-style spread)."""
+        if self.layers > depth:
+            raise ValueError(f"the student's {self.layers} layers exceed the source's {depth}")
+        chosen = self.layer_map or [round((i + 1) * depth / self.layers) - 1 for i in range(self.layers)]
+        if chosen[-1] >= depth:
+            raise ValueError(f"layer_map names layer {chosen[-1]}; the source has {depth} (0-based)")
+        return chosen
 
 
 class FitConfig(StrictModel):

@@ -32,12 +32,12 @@ class MeanPoolClassifier(nn.Module):
 
 
 def load_encoder(path: Path) -> nn.Module:
-    """A local HF BERT-family directory, offline; no pooler is added."""
+    """A local HF BERT-family directory, offline, in fp32 whatever its stored dtype; no pooler is added."""
     from transformers import AutoConfig, AutoModel
 
     config = AutoConfig.from_pretrained(path, local_files_only=True)
     kwargs = {"add_pooling_layer": False} if config.model_type == "bert" else {}
-    return AutoModel.from_pretrained(path, config=config, local_files_only=True, **kwargs)
+    return AutoModel.from_pretrained(path, config=config, local_files_only=True, dtype=torch.float32, **kwargs)
 
 
 @torch.no_grad()

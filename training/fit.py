@@ -12,6 +12,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,15 @@ def pos_weight(labels: np.ndarray, cap: float) -> torch.Tensor:
 
 
 def build_model(cfg: FitConfig) -> MeanPoolClassifier:
+    """The base encoder plus a head: a fresh one, or the base's own when it is a fine-tuned
+    weights directory (training/weights.py), so training continues from where it stopped."""
+    from training.weights import HEAD
+
     model = MeanPoolClassifier(load_encoder(cfg.base_model), len(LABELS), dropout=cfg.train.dropout)
+    if (cfg.base_model / HEAD).is_file():
+        from safetensors.torch import load_file
+
+        model.head.load_state_dict(load_file(str(cfg.base_model / HEAD)))
     if cfg.train.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
     return model
@@ -125,8 +134,16 @@ def _resume(model, opt, sched, where: Path) -> RunState:
     return RunState(**json.loads((where / "state.json").read_text()))
 
 
+StepLoss = Callable[[MeanPoolClassifier, torch.Tensor, torch.Tensor, torch.Tensor, torch.nn.Module], torch.Tensor]
+
+
+def label_loss(model: MeanPoolClassifier, ids: torch.Tensor, mask: torch.Tensor, y: torch.Tensor,
+               bce: torch.nn.Module) -> torch.Tensor:
+    return bce(model(ids, mask), y)
+
+
 def fit(cfg: FitConfig, train: Encoded, dev: Encoded, pad_id: int, *, resume: bool = False,
-        progress: bool = True) -> RunState:
+        progress: bool = True, step_loss: StepLoss = label_loss) -> RunState:
     """Train until `epochs` or `patience` epochs without a dev gain; best weights in run_dir/best."""
     torch.set_num_threads(cfg.train.threads)
     seed_everything(cfg.train.seed)
@@ -147,7 +164,7 @@ def fit(cfg: FitConfig, train: Encoded, dev: Encoded, pad_id: int, *, resume: bo
                    desc=f"epoch {state.epoch + 1}/{cfg.train.epochs}", disable=not progress)
         running = 0.0
         for n, (_, ids, mask, y) in enumerate(bar, start=1):
-            loss = loss_fn(model(ids, mask), y)
+            loss = step_loss(model, ids, mask, y, loss_fn)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()

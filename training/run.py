@@ -32,8 +32,25 @@ def with_student_base(cfg: FitConfig) -> FitConfig:
 
     student = cfg.run_dir / "student_base"
     if not (student / "config.json").exists():
-        student_base(cfg.base_model, student, cfg.distill.layers)
+        source = cfg.distill.init or cfg.base_model
+        if cfg.distill.init is not None:
+            from inference.model_dir import verify
+            verify(source)
+        depth = json.loads((source / "config.json").read_text())["num_hidden_layers"]
+        student_base(source, student, cfg.distill.source_layers(depth))
     return cfg.model_copy(update={"base_model": student})
+
+
+def distill_loss(cfg: FitConfig) -> dict[str, Any]:
+    """The intermediate-layer loss when configured (the teacher's encoder, loaded from `init`)."""
+    if cfg.distill is None or cfg.distill.hidden_weight == 0:
+        return {}
+    from training.distill import HiddenStateLoss
+    from training.weights import load_classifier
+
+    teacher = load_classifier(cfg.distill.init).encoder
+    layers = json.loads((cfg.base_model / "student.json").read_text())["layers"]
+    return {"step_loss": HiddenStateLoss(teacher, layers, cfg.distill.hidden_weight)}
 
 
 def train_records(cfg: FitConfig) -> list[GoldMessage]:
@@ -44,7 +61,10 @@ def train_records(cfg: FitConfig) -> list[GoldMessage]:
         train = train[: cfg.train.limit_train]
     if not cfg.train.augment:
         return train
-    copies = augment_records(train, data.augment, train_ids={r.id for r in train})
+    augment = data.augment
+    if cfg.distill is not None and cfg.distill.augment_copies is not None:
+        augment = augment.model_copy(update={"copies": cfg.distill.augment_copies})
+    copies = augment_records(train, augment, train_ids={r.id for r in train})
     return train + [parse_gold_message(rec, max_chars=10_000) for rec in copies]
 
 
@@ -76,7 +96,7 @@ def train_run(cfg: FitConfig, *, resume: bool = False) -> dict[str, Any]:
         train = Encoded(ids=train.ids, labels=soft_targets(cfg.distill.teacher, records), records=records)
     else:
         train = encode_split(cfg, records, tok)
-    state = fit(cfg, train, dev, tok.pad_token_id, resume=resume)
+    state = fit(cfg, train, dev, tok.pad_token_id, resume=resume, **distill_loss(cfg))
     model = build_model(cfg)
     load_weights(model, cfg.run_dir / "best")
     f1, thresholds = dev_score(model, dev, tok.pad_token_id, cfg)

@@ -1,0 +1,143 @@
+"""The fine-tuned classifier as a Hugging Face directory: the torch side of a shipped model.
+
+The ONNX model directory is what serves; this one is for whoever needs the
+weights themselves without retraining: the PyTorch and fp32 ONNX comparisons
+in `benchmarks/throughput.py`, a distilled student initialized from the
+teacher's layers, or further fine-tuning (it is a valid `base_model`, the
+head included).
+
+Layout: `config.json` + `model.safetensors` (a plain BertModel, so
+`AutoModel.from_pretrained` loads the fine-tuned encoder as is), the
+tokenizer, `head.safetensors` (the linear head over mean-pooled states),
+`classifier.json` (what the head means and how texts were prepared), the
+resolved training config and a sha256 manifest that is checked on load.
+Matrices are stored in fp16 (the word embeddings are half the file, and a
+git clone should stay small); vectors (biases, LayerNorm) stay fp32. The
+rounding's effect on the scores is measured at write time and recorded in
+`classifier.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from inference.config import resolved_yaml
+from inference.model_dir import verify, write_manifest
+from inference.taxonomy import LABELS
+from training.config import FitConfig
+from training.encoder import MeanPoolClassifier, load_encoder
+
+HEAD = "head.safetensors"
+CLASSIFIER = "classifier.json"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+
+
+def half_matrices(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: (v.half() if v.ndim >= 2 else v).contiguous() for k, v in state.items()}
+
+
+def weights_from_run(cfg: FitConfig) -> dict[str, Any]:
+    """The run's best weights into `export.weights_dir`, checked on the dev split's texts."""
+    from training.corpus import data_config, gold_split
+    from training.fit import build_model, load_weights
+    from training.run import encode_split, tokenizer_for, with_student_base
+
+    if cfg.export.weights_dir is None:
+        raise ValueError("export.weights_dir is not set in this config")
+    cfg = with_student_base(cfg)
+    model = build_model(cfg)
+    load_weights(model, cfg.run_dir / "best")
+    tok = tokenizer_for(cfg)
+    dev = encode_split(cfg, gold_split(data_config(cfg.data_config), "dev"), tok)
+    return write_weights(model.eval(), cfg, cfg.export.weights_dir, check_ids=dev.ids, pad_id=tok.pad_token_id)
+
+
+def write_weights(model: MeanPoolClassifier, cfg: FitConfig, out: Path, *, check_ids: list[list[int]],
+                  pad_id: int) -> dict[str, Any]:
+    """Write the directory; return (and record) how far the fp16 copy's scores are from the model's."""
+    from safetensors.torch import save_file
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    model.encoder.config.save_pretrained(out)
+    save_file(half_matrices(model.encoder.state_dict()), str(out / "model.safetensors"), metadata={"format": "pt"})
+    save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, str(out / HEAD),
+              metadata={"format": "pt"})
+    for name in TOKENIZER_FILES:
+        shutil.copyfile(cfg.base_model / name, out / name)
+    (out / "config.yaml").write_text(resolved_yaml(cfg), encoding="utf-8")
+    meta = {"name": cfg.name, "version": cfg.version, "labels": list(LABELS), "pooling": "mean",
+            "prefix": cfg.train.prefix, "max_length": cfg.train.max_length, "use_context": cfg.train.use_context,
+            "pad_id": pad_id, "storage": "fp16 matrices, fp32 vectors"}
+    (out / CLASSIFIER).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    write_manifest(out)
+    meta["fp16_max_abs_prob_diff"] = rounding_error(model, load_classifier(out), check_ids, pad_id)
+    meta["fp16_checked_texts"] = len(check_ids)
+    (out / CLASSIFIER).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    write_manifest(out)
+    return meta
+
+
+def load_classifier(path: Path, *, dropout: float = 0.0) -> MeanPoolClassifier:
+    """A verified weights directory as an fp32 classifier in eval mode."""
+    from safetensors.torch import load_file
+
+    verify(path)
+    meta = json.loads((path / CLASSIFIER).read_text())
+    if tuple(meta["labels"]) != LABELS:
+        raise ValueError(f"{path}: labels {meta['labels']} are not this taxonomy's {list(LABELS)}")
+    model = MeanPoolClassifier(load_encoder(path), len(LABELS), dropout=dropout)
+    model.head.load_state_dict(load_file(str(path / HEAD)))
+    return model.eval()
+
+
+@torch.no_grad()
+def rounding_error(a: MeanPoolClassifier, b: MeanPoolClassifier, ids: list[list[int]], pad_id: int,
+                   batch: int = 64) -> float:
+    from training.data import pad
+
+    a.eval()
+    b.eval()
+    worst = 0.0
+    for start in range(0, len(ids), batch):
+        x, mask = pad(ids[start:start + batch], pad_id)
+        diff = torch.sigmoid(a(x, mask)) - torch.sigmoid(b(x, mask))
+        worst = max(worst, float(diff.abs().max()))
+    return float(np.round(worst, 8))
+
+
+def fp32_model_dir(weights: Path, shipped: Path, out: Path, *, opset: int = 17) -> dict[str, Any]:
+    """An fp32 ONNX model directory rebuilt from a weights directory, serving as `shipped` does
+    (its thresholds, max length, prefix, tokenizer): the fp32 reference without retraining.
+    Refused if the graph's scores stray from torch's by more than the export's tolerance."""
+    from inference.model_dir import read_info, sha256_file
+    from training.export import export_fp32, parity
+    from training.package import PARITY_TOL
+
+    verify(shipped)
+    model = load_classifier(weights)
+    meta = json.loads((weights / CLASSIFIER).read_text())
+    info = read_info(shipped)
+    if (meta["name"], meta["version"]) != (info.name, info.version):
+        raise ValueError(f"{weights} holds {meta['name']}@{meta['version']}, {shipped} is {info.tag}")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    export_fp32(model, out / "model.fp32.onnx", opset=opset)
+    worst = parity(model, out / "model.fp32.onnx", pad_id=info.pad_id)
+    if worst > PARITY_TOL:
+        raise ValueError(f"fp32 graph from {weights} differs from torch by {worst:.2e} (> {PARITY_TOL})")
+    model_json = {**info.raw, "graphs": {"fp32": "model.fp32.onnx"}, "default_graph": "fp32",
+                  "rebuilt_from": {"weights": str(weights), "weights_manifest_sha256":
+                                   sha256_file(weights / "manifest.json"), "parity_max_abs_diff_fp32": worst}}
+    (out / "model.json").write_text(json.dumps(model_json, ensure_ascii=False, indent=1) + "\n")
+    shutil.copyfile(shipped / "tokenizer.json", out / "tokenizer.json")
+    write_manifest(out)
+    return model_json["rebuilt_from"]
