@@ -133,7 +133,10 @@ def test_hidden_state_loss_is_zero_only_for_the_teacher_itself(weights) -> None:
     assert student.encoder.encoder.layer[0].output.dense.weight.grad.abs().sum() > 0
 
 
-def test_distillation_with_hidden_states_runs(weights, tiny_model_dir: Path) -> None:
+def test_distillation_with_hidden_states_runs_and_reports_against_the_teacher(weights, tiny_model_dir: Path) -> None:
+    from training.card import build_report
+    from training.corpus import data_config, gold_split
+    from training.package import build_export, int8_gate
     from training.run import train_run
 
     cfg, path = weights
@@ -141,5 +144,11 @@ def test_distillation_with_hidden_states_runs(weights, tiny_model_dir: Path) -> 
                                  "distill": DistillConfig(teacher=tiny_model_dir, init=path, layers=1,
                                                           hidden_weight=1.0)})
     assert len(train_run(run)["history"]) == 1
+    exported = build_export(run)
+    gate = int8_gate(exported["dir"], gold_split(data_config(run.data_config), "dev"), run)
+    build_report(run, exported["dir"], gate, compare={})
+    card = (exported["dir"] / "report" / "card.md").read_text()
+    assert "teacher (tiny@0.0.1) · outofstyle" in card
+    assert "## Distillation" in card and "layers [2] of" in card and "hidden states (weight 1.0)" in card
     with pytest.raises(ValueError, match="hidden_weight needs init"):
         DistillConfig(hidden_weight=1.0)

@@ -78,6 +78,8 @@ def build_report(cfg: FitConfig, out: Path, gate: dict[str, Any], *, compare: di
         plot_reliability(y, s, f"Reliability, {SET_NAMES[name]}", rep / "plots" / f"reliability_{name}.png")
     if previous is not None:
         metrics["previous"] = previous_model(previous, sets)
+    if cfg.distill is not None:
+        metrics["teacher"] = previous_model(cfg.distill.teacher, sets)
     metrics.update(gate=gate, thresholds=thresholds, tfidf_thresholds=tfidf.thresholds,
                    compare={k: json.loads((v / "export" / "report" / "metrics.json").read_text())["summary"]
                             for k, v in compare.items()})
@@ -95,6 +97,8 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
     systems = {"model": m["model"], "LF vote": m["lf_vote"], "TF-IDF+LR": m["tfidf_lr"]}
     if "previous" in m:
         systems[f"previous ({m['previous']['model']})"] = {k: m["previous"][k] for k in SETS}
+    if "teacher" in m:
+        systems[f"teacher ({m['teacher']['model']})"] = {k: m["teacher"][k] for k in SETS}
     lines = [
         f"# {cfg.name} {cfg.version}", "",
         "Multi-label classifier of merchant after-sales texts for the five labels of taxonomy v1 "
@@ -113,6 +117,8 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
         "phone transcripts, slang).", "",
         *f1_table(systems, SETS), "",
     ]
+    if "teacher" in m:
+        lines += [*distill_section(cfg, m), ""]
     for name in SETS:
         lines += [f"## Model on the {SET_NAMES[name]} ({m['model'][name]['size']} texts)", "",
                   *prf_table(m["model"][name]), "",
@@ -148,3 +154,19 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
                          f"{', '.join(e['predicted']) or '-'} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def distill_section(cfg: FitConfig, m: dict[str, Any]) -> list[str]:
+    """What the student gives up against its teacher, set by set: the reason to pick one or the other."""
+    d = cfg.distill
+    source = f"layers {[x + 1 for x in json.loads((cfg.run_dir / 'student_base' / 'student.json').read_text())['layers']]} " \
+             f"of `{d.init}`" if d.init else f"the first {d.layers} layers of `{cfg.base_model}`"
+    loss = {k: 100 * (m["teacher"][k]["per_label"]["macro"]["f1"] - m["model"][k]["per_label"]["macro"]["f1"])
+            for k in SETS}
+    return ["## Distillation", "",
+            f"A {d.layers}-layer student cut from {source}, trained on the scores of `{m['teacher']['model']}`"
+            + (f" and pulled towards its hidden states (weight {d.hidden_weight})" if d.hidden_weight else "") + ". "
+            + "Macro-F1 against the teacher: "
+            + ", ".join(f"{SET_NAMES[k]} {-loss[k]:+.1f} points" for k in SETS) + ". "
+            + "The out-of-style figure is the one to weigh before using the student on text unlike "
+            "the training data. Speed: `python benchmarks/fast_model.py --fast <this directory>`."]
