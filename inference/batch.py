@@ -23,6 +23,7 @@ from inference.errors import RecordError, UsageError
 from inference.gate import TextLabels, decide, merchant_texts
 from inference.gate_config import GateConfig
 from inference.io import format_of, read_records
+from inference.limits import CHUNK_RECORDS
 from inference.model_dir import DEFAULT_MODEL
 from inference.records import parse_message
 from inference.scorer import Scorer
@@ -30,7 +31,6 @@ from inference.sink import Sink
 from inference.taxonomy import LABELS
 from inference.tickets import parse_ticket
 
-CHUNK = 256
 SCORE_CORE = ("id", "labels", "scores", "model", "truncated")
 DECISION_CORE = ("id", "violation", "codes", "evidence", "measures", "checks", "model", "gate")
 
@@ -165,7 +165,7 @@ class Summary:
 
 def run_job(handler: Handler, *, input_path: str, output: str, core: tuple[str, ...], resume: bool = False,
             max_errors: int | None = None, in_format: str | None = None, out_format: str | None = None,
-            errors_path: str | None = None, desc: str = "records", chunk_size: int = CHUNK) -> Summary:
+            errors_path: str | None = None, desc: str = "records", chunk_size: int = CHUNK_RECORDS) -> Summary:
     fmt_in, fmt_out = format_of(input_path, in_format), format_of(output, out_format)
     if input_path != "-" and not Path(input_path).exists():
         raise UsageError(f"input not found: {input_path}")

@@ -9,3 +9,4 @@ MAX_ID_CHARS = 200
 MAX_EVENTS = 500             # events in one ticket
 MAX_LINE_BYTES = 1 << 20     # one JSONL record
 MAX_NESTING = 32             # JSON depth; a ticket needs 5
+CHUNK_RECORDS = 2048         # records a batch job holds per committed chunk (memory bound, crash redo bound)

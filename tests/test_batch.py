@@ -130,7 +130,7 @@ def test_kill_mid_run_then_resume_gives_each_record_once(model_dir: Path, tmp_pa
                            + "\n" for i in range(n)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     exe = str(Path(sys.executable).with_name("aftersales"))
-    cmd = [exe, "score", "-i", str(src), "-o", str(out), "-m", str(model_dir), "--threads", "1"]
+    cmd = [exe, "score", "-i", str(src), "-o", str(out), "-m", str(model_dir), "--threads", "1", "--chunk-size", "256"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
     progress = Path(str(out) + ".progress.json")
     deadline = time.time() + 120
