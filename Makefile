@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test check model clean
+.PHONY: demo test check model clean bench-throughput bench-profile bench-api bench-fast
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,29 @@ model: $(VENV)/.stamp-train
 	$(BIN)/aftersales train fit -c configs/train-default.yaml
 	$(BIN)/aftersales export -c configs/train-default.yaml \
 		--compare without-context=build/runs/aftersales-zh-small-nocontext
+
+# Benchmarks: each target sets up what its script needs, then runs it (figures: benchmarks/README.md).
+# BENCH_ARGS passes options through, e.g. make bench-throughput BENCH_ARGS="-n 2000".
+BENCH_ARGS ?=
+$(VENV)/.stamp-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[train,api]"
+	touch $@
+
+## bench-throughput: INT8 vs fp32 ONNX vs the PyTorch pipeline, cost by length, grouping on/off
+bench-throughput: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
+
+## bench-profile: where one batch job's time goes
+bench-profile: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/profile_batch.py $(BENCH_ARGS)
+
+## bench-api: the inline API under 32 concurrent clients
+bench-api: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/api_load.py --clients 32 --seconds 20 $(BENCH_ARGS)
+
+## bench-fast: the distilled fast model beside the default (speed ratio, F1 on test and out of style)
+bench-fast: $(VENV)/.stamp-bench
+	$(BIN)/python benchmarks/fast_model.py --fast models/aftersales-zh-small-fast $(BENCH_ARGS)
 
 check: $(VENV)/.stamp-test
 	$(BIN)/aftersales label check

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inference.batch import ScoreJob, resolve_model, run_job  # noqa: E402
+from inference.limits import CHUNK_RECORDS  # noqa: E402
 from inference.scorer import Scorer  # noqa: E402
 
 
@@ -28,6 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=3000)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--chunk-size", type=int, default=CHUNK_RECORDS, help="records per chunk (the job's default: %(default)s)")
     args = ap.parse_args()
     rows = [json.loads(x) for x in (ROOT / "labeling/data/messages.jsonl").read_text(encoding="utf-8").splitlines()]
     rng = random.Random(7)
@@ -54,7 +56,7 @@ def main() -> None:
     handler = timed("handler total", job)
     start = time.perf_counter()
     summary = run_job(handler, input_path=str(src), output=str(tmp / "out.jsonl"),
-                      core=("id", "labels", "scores", "model", "truncated"))
+                      core=("id", "labels", "scores", "model", "truncated"), chunk_size=args.chunk_size)
     total = time.perf_counter() - start
     other = total - spent["handler total"]
     post = spent["handler total"] - spent["tokenize"] - spent["model_run (padding + session)"]
@@ -64,7 +66,8 @@ def main() -> None:
     for name, sec in stages.items():
         print(f"{name:45} {sec:7.2f} s  {100 * sec / total:5.1f}%")
     print(f"total {total:.2f} s for {summary.records} messages ({summary.records / total:.1f} msgs/s)")
-    print(json.dumps({"messages": summary.records, "seconds": round(total, 2),
+    print(json.dumps({"messages": summary.records, "seconds": round(total, 2), "chunk_size": args.chunk_size,
+                      "msgs_per_s": round(summary.records / total, 1),
                       "shares": {k: round(v / total, 4) for k, v in stages.items()},
                       "hardware": f"{platform.machine()}, {os.cpu_count()} cores", "model": scorer.info.tag}))
 

@@ -1,14 +1,22 @@
-"""Batch scoring throughput: messages/s and peak memory, INT8 against fp32, length grouping on and off,
-and cost per text as it grows.
+"""Batch scoring throughput and peak memory: INT8 and fp32 ONNX against the PyTorch pipeline,
+cost per text as it grows, and length grouping on and off.
 
-Each variant runs in its own subprocess (so peak RSS is its own) on the same
-messages: 10,000 merchant texts with their contexts, sampled with a fixed
-seed from the gold data, so lengths are realistic. The fp32 graph is not
-committed (it is 120 MB); it is used when a training run's export exists
-(`build/runs/<name>/export`, made by `make model`), and skipped otherwise.
-Ends with one JSON line of figures.
+Whole jobs, each in its own process, timed from start to exit (imports and
+model loading included) with the process's own peak RSS:
+- `aftersales score` with the shipped INT8 model;
+- `aftersales score` with the fp32 graph, rebuilt from the committed
+  fine-tuned weights (`models/<name>-weights`) into `build/bench/` once;
+- `benchmarks/torch_pipeline.py`: the same weights through
+  `transformers.pipeline("text-classification")` in PyTorch.
+All three read the same 10,000 merchant texts with their contexts, sampled
+with a fixed seed from the gold data (realistic lengths). Each also scores
+the gold test split, and its macro-F1 there (the shipped thresholds for all)
+gives the F1 loss. Then, inside one scorer: inputs of exactly 8, 32, 128
+and 512 tokens, and the sample in input order (no length grouping).
+Ends with one JSON line of figures. Needs the `train` extra for the fp32 and
+PyTorch variants; without a weights directory only INT8 is measured.
 
-    python benchmarks/throughput.py                 # default model, 10,000 messages
+    python benchmarks/throughput.py          # or, from a fresh clone: make bench-throughput
 """
 
 from __future__ import annotations
@@ -18,175 +26,182 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def sample(n: int, seed: int = 7) -> tuple[list[str], list[str | None]]:
+def sample(n: int, seed: int = 7) -> list[dict]:
     rows = [json.loads(x) for x in (ROOT / "labeling/data/messages.jsonl").read_text(encoding="utf-8").splitlines()]
     rng = random.Random(seed)
-    picked = [rng.choice(rows) for _ in range(n)]
-    return [r["text"] for r in picked], [r.get("context") for r in picked]
+    return [{**{k: r[k] for k in ("text", "context") if k in r}, "id": f"m{i}"}
+            for i, r in enumerate(rng.choice(rows) for _ in range(n))]
 
 
-def run_variant(model_dir: str, graph: str, n: int, grouping: bool, threads: int | None, length: int | None) -> dict:
+def test_split() -> list[dict]:
+    from training.corpus import data_config, gold_split
+
+    return [{"id": m.id, "text": m.text, "context": m.context, "labels": list(m.labels)}
+            for m in gold_split(data_config(ROOT / "configs/data.yaml"), "test", allow_test=True)]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def timed(cmd: list[str], log: Path) -> dict:
+    """Wall seconds and the process's own peak RSS (wait4, not the sum over children)."""
+    start = time.perf_counter()
+    with open(log, "w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{log.read_text()[-2000:]}")
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def macro_f1(out: Path, gold: list[dict], thresholds: dict[str, float]) -> float:
+    from inference.metrics import label_matrix, per_label
+    from inference.taxonomy import LABELS
+
+    scores = {r["id"]: r["scores"] for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    pred = [[k for k in LABELS if scores[g["id"]][k] >= thresholds[k]] for g in gold]
+    y, p = label_matrix([g["labels"] for g in gold], LABELS), label_matrix(pred, LABELS)
+    return round(per_label(y, p, LABELS)["macro"]["f1"], 4)
+
+
+def job(kind: str, target: Path, src: Path, out: Path, threads: int | None) -> list[str]:
+    extra = ["--threads", str(threads)] if threads else []
+    if kind == "torch":
+        return [sys.executable, str(ROOT / "benchmarks/torch_pipeline.py"), "--weights", str(target),
+                "-i", str(src), "-o", str(out), *extra]
+    return [sys.executable, "-m", "inference.cli", "score", "-i", str(src), "-o", str(out), "--model", str(target),
+            *extra]
+
+
+def measure_job(name: str, kind: str, target: Path, work: Path, n: int, gold: list[dict],
+                thresholds: dict[str, float], threads: int | None) -> dict:
+    r = timed(job(kind, target, work / "input.jsonl", work / f"out-{name}.jsonl", threads), work / f"{name}.log")
+    timed(job(kind, target, work / "test.jsonl", work / f"test-{name}.jsonl", threads), work / f"{name}-test.log")
+    return {**r, "msgs_per_s": round(n / r["seconds"], 1),
+            "test_macro_f1": macro_f1(work / f"test-{name}.jsonl", gold, thresholds)}
+
+
+def scorer_child(model: Path, work: Path, length: int | None, grouping: bool, threads: int | None) -> dict:
+    """In one process: the sample through Scorer.run, sorted or not, or inputs of exactly `length` tokens."""
     from inference.scorer import Scorer
 
-    scorer = Scorer(Path(model_dir), graph=graph, threads=threads, verify_files=False)
-    texts, contexts = sample(n)
-    run = scorer.run if grouping else _unsorted(scorer)
-    if length is not None:                  # model cost alone: inputs of exactly `length` real tokens
-        pool = [t for ids in scorer.encode(texts, contexts)[0] for t in ids[1:-1]]
-        ids = [[0] + pool[i * 7 % (len(pool) - length):][: length - 2] + [2] for i in range(n)]
-        run(ids[:64])
-        start = time.perf_counter()
-        run(ids)
-        return {"messages": n, "msgs_per_s": round(n / (time.perf_counter() - start), 1)}
-    run(scorer.encode(texts[:64], contexts[:64])[0])         # warm up
+    scorer = Scorer(model, threads=threads, verify_files=False)
+    rows = [json.loads(x) for x in (work / "input.jsonl").read_text(encoding="utf-8").splitlines()]
+    ids, _ = scorer.encode([r["text"] for r in rows], [r.get("context") for r in rows])
+    if length is not None:          # model cost alone: real token ids, cut or joined to exactly `length`
+        pool = [t for x in ids for t in x[1:-1]]
+        n = min(2000, 64_000 // length)
+        ids = [[ids[0][0]] + pool[i * 97 % (len(pool) - length):][: length - 2] + [ids[0][-1]] for i in range(n)]
+    run = scorer.run if grouping else (lambda xs: unsorted_run(scorer, xs))
+    run(ids[:32])                   # warm up
     start = time.perf_counter()
-    ids, _ = scorer.encode(texts, contexts)
-    tokenize_s = time.perf_counter() - start
     run(ids)
     seconds = time.perf_counter() - start
-    return {"messages": n, "seconds": round(seconds, 2), "msgs_per_s": round(n / seconds, 1),
-            "tokenize_share": round(tokenize_s / seconds, 3),
-            "mean_tokens": round(sum(len(x) for x in ids) / n, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {"n": len(ids), "msgs_per_s": round(len(ids) / seconds, 1),
+            "mean_tokens": round(sum(map(len, ids)) / len(ids), 1)}
 
 
-def run_torch_pipeline(run_dir: str, n: int, threads: int | None) -> dict:
-    """The same fine-tuned weights through `transformers.pipeline("text-classification")` in PyTorch:
-    what a data scientist would write first (batch_size 32, sigmoid, all labels)."""
-    import torch
-    from transformers import AutoTokenizer, PreTrainedModel, pipeline
-    from transformers.modeling_outputs import SequenceClassifierOutput
-
-    from inference.config import load_config
-    from inference.taxonomy import LABELS
-    from training.config import FitConfig
-    from training.fit import build_model, load_weights
-
-    torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
-    cfg = load_config(FitConfig, Path(run_dir) / "config.yaml")
-    clf = build_model(cfg)
-    load_weights(clf, Path(run_dir) / "best")
-    config = clf.encoder.config
-    config.num_labels, config.problem_type = len(LABELS), "multi_label_classification"
-    config.id2label = dict(enumerate(LABELS))
-    config.label2id = {v: k for k, v in config.id2label.items()}
-
-    class Wrapped(PreTrainedModel):
-        config_class = type(config)
-        _supports_sdpa = True              # attention runs inside the wrapped BERT
-
-        def __init__(self, cfg_, inner):
-            super().__init__(cfg_)
-            self.inner = inner
-
-        def forward(self, input_ids=None, attention_mask=None, **_):
-            return SequenceClassifierOutput(logits=self.inner(input_ids, attention_mask))
-
-    model = Wrapped(config, clf).eval()
-    tok = AutoTokenizer.from_pretrained(cfg.base_model)
-    pipe = pipeline("text-classification", model=model, tokenizer=tok, top_k=None, function_to_apply="sigmoid",
-                    device="cpu", truncation=True, max_length=cfg.train.max_length)
-    texts, contexts = sample(n)
-    inputs = [{"text": cfg.train.prefix + t, "text_pair": c} if c else cfg.train.prefix + t
-              for t, c in zip(texts, contexts)]
-    pipe(inputs[:32], batch_size=32)
-    start = time.perf_counter()
-    with torch.inference_mode():
-        pipe(inputs, batch_size=32)
-    seconds = time.perf_counter() - start
-    return {"messages": n, "seconds": round(seconds, 2), "msgs_per_s": round(n / seconds, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
-
-
-def _unsorted(scorer):
-    import numpy as np
-
-    def run(ids):
-        out = np.zeros((len(ids), len(scorer.info.labels)), dtype=np.float32)
-        for start in range(0, len(ids), scorer.batch_size):
-            batch = ids[start:start + scorer.batch_size]
-            width = max(len(x) for x in batch)
-            input_ids = np.full((len(batch), width), scorer.pad_id, dtype=np.int64)
-            mask = np.zeros_like(input_ids)
-            for row, x in enumerate(batch):
-                input_ids[row, :len(x)] = x
-                mask[row, :len(x)] = 1
-            (out[start:start + len(batch)],) = scorer.session.run(["probs"], {"input_ids": input_ids,
-                                                                             "attention_mask": mask})
-        return out
-    return run
+def unsorted_run(scorer, ids: list[list[int]]) -> None:
+    """Scorer.run without the length sort: batches of 32 in input order, padded to their longest."""
+    for start in range(0, len(ids), scorer.batch_size):
+        batch = ids[start:start + scorer.batch_size]
+        width = max(map(len, batch))
+        input_ids = np.full((len(batch), width), scorer.pad_id, dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for row, x in enumerate(batch):
+            input_ids[row, :len(x)], mask[row, :len(x)] = x, 1
+        scorer.session.run(["probs"], {"input_ids": input_ids, "attention_mask": mask})
 
 
 def child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fp32_dir(weights: Path, model: Path, work: Path) -> Path:
+    """The fp32 reference, rebuilt from the weights once and reused while the weights are unchanged."""
+    from inference.model_dir import sha256_file
+
+    out, stamp_file = work / "fp32-model", work / "fp32-model.sources"
+    stamp = sha256_file(weights / "manifest.json") + sha256_file(model / "manifest.json")
+    if stamp_file.exists() and stamp_file.read_text() == stamp and (out / "manifest.json").exists():
+        return out
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from training.weights import "
+                    "fp32_model_dir; fp32_model_dir(*map(Path, sys.argv[1:]))", str(weights), str(model), str(out)],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stamp_file.write_text(stamp)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--fp32-dir", default=None, help="a model directory with the fp32 graph "
-                                                      "(default: build/runs/<name>/export if present)")
+    ap.add_argument("--model", type=Path, default=None, help="model directory (default: the bundled model)")
+    ap.add_argument("--weights", type=Path, default=None, help="its fine-tuned weights (default: models/<name>-weights)")
     ap.add_argument("-n", type=int, default=10_000)
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--graph", default="int8", help=argparse.SUPPRESS)
-    ap.add_argument("--no-grouping", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--length", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, default=ROOT / "build/bench/throughput")
+    ap.add_argument("--lengths", default="8,32,128,512", help="token counts for the cost-by-length runs")
+    ap.add_argument("--child", nargs=2, metavar=("LENGTH", "GROUPING"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        if args.graph == "torch":
-            print(json.dumps(run_torch_pipeline(args.model, args.n, args.threads)))
-        else:
-            print(json.dumps(run_variant(args.model, args.graph, args.n, not args.no_grouping, args.threads,
-                                         args.length)))
-        return
     from inference.batch import resolve_model
     from inference.model_dir import read_info
 
-    model = resolve_model(Path(args.model) if args.model else None)
+    model = resolve_model(args.model).resolve()
+    if args.child:
+        length = None if args.child[0] == "-" else int(args.child[0])
+        print(json.dumps(scorer_child(model, args.work, length, args.child[1] == "1", args.threads)))
+        return
     info = read_info(model)
-    fp32_dir = Path(args.fp32_dir) if args.fp32_dir else ROOT / "build" / "runs" / info.name / "export"
-    common = ["-n", str(args.n)] + (["--threads", str(args.threads)] if args.threads else [])
-    figures: dict = {"model": info.tag, "messages": args.n,
-                     "hardware": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"}
-    g = info.default_graph                  # the shipped graph: int8 for the default model
-    shipped = child(["--model", str(model), "--graph", g, *common])
-    figures.update({f"msgs_per_s_{g}": shipped["msgs_per_s"], f"peak_rss_mb_{g}": shipped["peak_rss_mb"],
-                    "mean_tokens": shipped["mean_tokens"], "tokenize_share": shipped["tokenize_share"]})
-    unsorted = child(["--model", str(model), "--graph", g, "--no-grouping", *common])
-    figures.update({f"msgs_per_s_{g}_no_grouping": unsorted["msgs_per_s"],
-                    "ratio_grouping": round(shipped["msgs_per_s"] / unsorted["msgs_per_s"], 2)})
-    if g != "fp32" and (fp32_dir / "model.fp32.onnx").exists():
-        fp32 = child(["--model", str(fp32_dir), "--graph", "fp32", *common])
-        figures.update(msgs_per_s_fp32=fp32["msgs_per_s"], peak_rss_mb_fp32=fp32["peak_rss_mb"],
-                       ratio_int8_vs_fp32=round(shipped["msgs_per_s"] / fp32["msgs_per_s"], 2))
-    run_dir = fp32_dir.parent
-    if (run_dir / "best" / "model.safetensors").exists() and (run_dir / "config.yaml").exists():
-        torch_r = child(["--model", str(run_dir), "--graph", "torch", *common])
-        figures.update(msgs_per_s_torch_pipeline=torch_r["msgs_per_s"], peak_rss_mb_torch=torch_r["peak_rss_mb"],
-                       ratio_int8_vs_torch=round(shipped["msgs_per_s"] / torch_r["msgs_per_s"], 2))
-    for length in (8, 32, 128):            # the model's max_length is 128: longer texts are cut
-        r = child(["--model", str(model), "--graph", g, "--length", str(length), "-n", "2000"]
-                  + (["--threads", str(args.threads)] if args.threads else []))
-        figures[f"msgs_per_s_{g}_len{length}"] = r["msgs_per_s"]
-    print(f"{g}: {figures[f'msgs_per_s_{g}']} msgs/s (peak {figures[f'peak_rss_mb_{g}']} MB), without length "
-          f"grouping {figures[f'msgs_per_s_{g}_no_grouping']} (x{figures['ratio_grouping']}); "
-          + (f"fp32: {figures['msgs_per_s_fp32']} msgs/s ({g} x{figures['ratio_int8_vs_fp32']}); "
-             if "ratio_int8_vs_fp32" in figures else "")
-          + (f"torch pipeline: {figures['msgs_per_s_torch_pipeline']} msgs/s ({g} x{figures['ratio_int8_vs_torch']}); "
-             if "ratio_int8_vs_torch" in figures else "")
-          + "by length: " + ", ".join(f"{n} tok {figures[f'msgs_per_s_{g}_len{n}']}/s" for n in (8, 32, 128)))
+    weights = (args.weights or ROOT / "models" / f"{info.name}-weights").resolve()
+    args.work.mkdir(parents=True, exist_ok=True)
+    write_jsonl(args.work / "input.jsonl", sample(args.n))
+    gold = test_split()
+    write_jsonl(args.work / "test.jsonl", [{k: g[k] for k in ("id", "text", "context")} for g in gold])
+    figures: dict = {"model": info.tag, "messages": args.n, "test_messages": len(gold),
+                     "hardware": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
+                                 f"threads {args.threads or 'all'}"}
+    g = info.default_graph
+    variants = {g: ("score", model)}
+    if (weights / "manifest.json").exists():
+        if g != "fp32":
+            variants["fp32"] = ("score", fp32_dir(weights, model, args.work))
+        variants["torch_pipeline"] = ("torch", weights)
+    else:
+        print(f"no weights directory at {weights}: measuring the shipped graph only", file=sys.stderr)
+    for name, (kind, target) in variants.items():
+        r = measure_job(name, kind, target, args.work, args.n, gold, info.thresholds, args.threads)
+        figures.update({f"msgs_per_s_{name}": r["msgs_per_s"], f"peak_rss_mb_{name}": r["peak_rss_mb"],
+                        f"test_macro_f1_{name}": r["test_macro_f1"]})
+        print(f"{name}: {r['msgs_per_s']} msgs/s ({r['seconds']} s), peak {r['peak_rss_mb']} MB, "
+              f"test macro-F1 {r['test_macro_f1']}", file=sys.stderr)
+    for other in ("fp32", "torch_pipeline"):
+        if other in variants:
+            figures[f"ratio_{g}_vs_{other}"] = round(figures[f"msgs_per_s_{g}"] / figures[f"msgs_per_s_{other}"], 2)
+            figures[f"f1_loss_points_{g}_vs_{other}"] = round(
+                100 * (figures[f"test_macro_f1_{other}"] - figures[f"test_macro_f1_{g}"]), 2)
+    common = ["--model", str(model), "--work", str(args.work)] + (["--threads", str(args.threads)] if args.threads else [])
+    grouped, plain = child(["--child", "-", "1", *common]), child(["--child", "-", "0", *common])
+    figures.update({f"scorer_msgs_per_s_{g}": grouped["msgs_per_s"], "mean_tokens": grouped["mean_tokens"],
+                    f"scorer_msgs_per_s_{g}_no_grouping": plain["msgs_per_s"],
+                    "ratio_grouping": round(grouped["msgs_per_s"] / plain["msgs_per_s"], 2)})
+    for length in map(int, args.lengths.split(",")):
+        figures[f"msgs_per_s_{g}_len{length}"] = child(["--child", str(length), "1", *common])["msgs_per_s"]
     print(json.dumps(figures))
 
 
