@@ -27,6 +27,8 @@ def _int8_copy(model_dir: Path, out: Path) -> Path:
 
 
 def test_throughput_benchmark_measures_every_variant(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
     from tests.conftest import TINY_TEXTS
     from tests.tiny import write_tiny_bert
     from training.config import FitConfig
@@ -36,7 +38,8 @@ def test_throughput_benchmark_measures_every_variant(tiny_model_dir: Path, tmp_p
     base = write_tiny_bert(tmp_path / "base", TINY_TEXTS + ["query: "])
     model = MeanPoolClassifier(load_encoder(base), 5).eval()
     cfg = FitConfig(name="tiny", version="0.0.1", base_model=base)
-    write_weights(model, cfg, tmp_path / "weights", check_ids=[[0, 5, 6, 2]], pad_id=1)
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    write_weights(model, cfg, tmp_path / "weights", tokenizer=tokenizer, check_ids=[[0, 5, 6, 2]])
     shipped = _int8_copy(tiny_model_dir, tmp_path / "int8")
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks/throughput.py"), "--model", str(shipped),
                           "--weights", str(tmp_path / "weights"), "-n", "60", "--lengths", "8,32",

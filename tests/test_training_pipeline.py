@@ -120,6 +120,15 @@ def test_any_local_bert_directory_works_as_base(tiny_run: FitConfig, project: Pa
     probs = Scorer(out["dir"], graph="fp32", verify_files=False).score(["好的"], ["我要退货"]).probs
     assert probs.shape == (1, 5)
 
+    from transformers import AutoTokenizer
+
+    from training.weights import load_classifier, weights_from_run
+    weights_cfg = cfg.model_copy(update={"export": cfg.export.model_copy(update={"weights_dir": Path("w")})})
+    weights_from_run(weights_cfg)                        # the tokenizer is saved from vocab.txt, not copied
+    load_classifier(Path("w"))
+    saved, original = AutoTokenizer.from_pretrained("w"), AutoTokenizer.from_pretrained(base)
+    assert saved("好的", "我要退货")["input_ids"] == original("好的", "我要退货")["input_ids"]
+
 
 def test_distilled_student_learns_from_teacher_scores(tiny_run: FitConfig, tiny_model_dir: Path) -> None:
     from training.config import DistillConfig

@@ -159,8 +159,8 @@ def render_card(cfg: FitConfig, m: dict[str, Any], errors: dict[str, list], out:
 def distill_section(cfg: FitConfig, m: dict[str, Any]) -> list[str]:
     """What the student gives up against its teacher, set by set: the reason to pick one or the other."""
     d = cfg.distill
-    source = f"layers {[x + 1 for x in json.loads((cfg.run_dir / 'student_base' / 'student.json').read_text())['layers']]} " \
-             f"of `{d.init}`" if d.init else f"the first {d.layers} layers of `{cfg.base_model}`"
+    kept = json.loads((cfg.run_dir / "student_base" / "student.json").read_text())["layers"]
+    source = f"layers {[x + 1 for x in kept]} of `{d.init or cfg.base_model}`"
     loss = {k: 100 * (m["teacher"][k]["per_label"]["macro"]["f1"] - m["model"][k]["per_label"]["macro"]["f1"])
             for k in SETS}
     return ["## Distillation", "",

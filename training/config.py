@@ -81,7 +81,7 @@ class DistillConfig(StrictModel):
     hidden_weight: float = Field(0.0, ge=0)                 # intermediate-layer loss weight (needs init)
 
     @model_validator(mode="after")
-    def _map(self) -> "DistillConfig":
+    def _consistent(self) -> "DistillConfig":
         if self.hidden_weight > 0 and self.init is None:
             raise ValueError("hidden_weight needs init: the teacher's weights directory")
         if self.layer_map is not None and (len(self.layer_map) != self.layers or len(set(self.layer_map)) != self.layers

@@ -35,7 +35,6 @@ from training.encoder import MeanPoolClassifier, load_encoder
 
 HEAD = "head.safetensors"
 CLASSIFIER = "classifier.json"
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 
 def half_matrices(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -55,12 +54,13 @@ def weights_from_run(cfg: FitConfig) -> dict[str, Any]:
     load_weights(model, cfg.run_dir / "best")
     tok = tokenizer_for(cfg)
     dev = encode_split(cfg, gold_split(data_config(cfg.data_config), "dev"), tok)
-    return write_weights(model.eval(), cfg, cfg.export.weights_dir, check_ids=dev.ids, pad_id=tok.pad_token_id)
+    return write_weights(model.eval(), cfg, cfg.export.weights_dir, tokenizer=tok, check_ids=dev.ids)
 
 
-def write_weights(model: MeanPoolClassifier, cfg: FitConfig, out: Path, *, check_ids: list[list[int]],
-                  pad_id: int) -> dict[str, Any]:
-    """Write the directory; return (and record) how far the fp16 copy's scores are from the model's."""
+def write_weights(model: MeanPoolClassifier, cfg: FitConfig, out: Path, *, tokenizer,
+                  check_ids: list[list[int]]) -> dict[str, Any]:
+    """Write the directory; return (and record) how far the fp16 copy's scores are from the model's.
+    The tokenizer is saved from the loaded one, so a base that ships only vocab.txt works too."""
     from safetensors.torch import save_file
 
     if out.exists():
@@ -70,8 +70,8 @@ def write_weights(model: MeanPoolClassifier, cfg: FitConfig, out: Path, *, check
     save_file(half_matrices(model.encoder.state_dict()), str(out / "model.safetensors"), metadata={"format": "pt"})
     save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, str(out / HEAD),
               metadata={"format": "pt"})
-    for name in TOKENIZER_FILES:
-        shutil.copyfile(cfg.base_model / name, out / name)
+    tokenizer.save_pretrained(out)
+    pad_id = tokenizer.pad_token_id
     (out / "config.yaml").write_text(resolved_yaml(cfg), encoding="utf-8")
     meta = {"name": cfg.name, "version": cfg.version, "labels": list(LABELS), "pooling": "mean",
             "prefix": cfg.train.prefix, "max_length": cfg.train.max_length, "use_context": cfg.train.use_context,
