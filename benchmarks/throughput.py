@@ -190,10 +190,10 @@ def main() -> None:
                         f"test_macro_f1_{name}": r["test_macro_f1"]})
         print(f"{name}: {r['msgs_per_s']} msgs/s ({r['seconds']} s), peak {r['peak_rss_mb']} MB, "
               f"test macro-F1 {r['test_macro_f1']}", file=sys.stderr)
-    for other in ("fp32", "torch_pipeline"):
-        if other in variants:
-            figures[f"ratio_{g}_vs_{other}"] = round(figures[f"msgs_per_s_{g}"] / figures[f"msgs_per_s_{other}"], 2)
-            figures[f"f1_loss_points_{g}_vs_{other}"] = round(
+    for other, short in (("fp32", "fp32"), ("torch_pipeline", "torch")):
+        if other in variants and other != g:
+            figures[f"ratio_{g}_vs_{short}"] = round(figures[f"msgs_per_s_{g}"] / figures[f"msgs_per_s_{other}"], 2)
+            figures[f"f1_loss_points_{g}_vs_{short}"] = round(
                 100 * (figures[f"test_macro_f1_{other}"] - figures[f"test_macro_f1_{g}"]), 2)
     common = ["--model", str(model), "--work", str(args.work)] + (["--threads", str(args.threads)] if args.threads else [])
     grouped, plain = child(["--child", "-", "1", *common]), child(["--child", "-", "0", *common])
