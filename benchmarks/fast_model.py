@@ -5,7 +5,7 @@ Speed: both models loaded in one process, scoring the same sampled merchant
 texts (with contexts, fixed seed) in alternating rounds; the median round
 counts, so drift in the machine's speed hits both alike. F1: each model's
 shipped graph and thresholds on the gold test split and the out-of-style
-set. Ends with one JSON line of figures.
+set, evaluated as the model card does. Ends with one JSON line of figures.
 
     python benchmarks/fast_model.py --fast build/models/aftersales-zh-small-fast
 """
@@ -24,27 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from throughput import sample, test_split  # noqa: E402  (same folder)
+from throughput import sample  # noqa: E402  (same folder)
 
 BAR_POINTS, BAR_SPEED = 2.0, 3.0
 
 
-def outofstyle() -> list[dict]:
-    from training.corpus import data_config
-    from training.corpus import outofstyle as read
+def eval_sets() -> dict[str, list]:
+    from training.corpus import data_config, gold_split, outofstyle
 
-    return [{"id": m.id, "text": m.text, "context": m.context, "labels": list(m.labels)}
-            for m in read(data_config(ROOT / "configs/data.yaml"))]
-
-
-def macro_f1(scorer, gold: list[dict]) -> float:
-    from inference.metrics import label_matrix, per_label
-    from inference.taxonomy import LABELS
-
-    probs = scorer.score([g["text"] for g in gold], [g["context"] for g in gold]).probs
-    pred = probs >= [scorer.info.thresholds[k] for k in LABELS]
-    y = label_matrix([g["labels"] for g in gold], LABELS)
-    return round(per_label(y, pred.astype(int), LABELS)["macro"]["f1"], 4)
+    data = data_config(ROOT / "configs/data.yaml")
+    return {"test": gold_split(data, "test", allow_test=True), "outofstyle": outofstyle(data)}
 
 
 def rates(scorers: dict, texts: list[str], contexts: list, rounds: int) -> dict[str, float]:
@@ -74,12 +63,16 @@ def main() -> None:
                "fast": Scorer(args.fast, threads=args.threads)}
     rows = sample(args.n)
     speed = rates(scorers, [r["text"] for r in rows], [r.get("context") for r in rows], args.rounds)
-    test, oos = test_split(), outofstyle()
+    from training.card import previous_model
+
+    sets = eval_sets()
     figures: dict = {"default": scorers["default"].info.tag, "fast": scorers["fast"].info.tag, "messages": args.n,
                      "rounds": args.rounds, "hardware": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"}
-    for name, s in scorers.items():
-        figures.update({f"msgs_per_s_{name}": speed[name], f"test_macro_f1_{name}": macro_f1(s, test),
-                        f"outofstyle_macro_f1_{name}": macro_f1(s, oos)})
+    for name, path in (("default", resolve_model(args.model)), ("fast", args.fast)):
+        scored = previous_model(path, sets)              # the model card's own evaluation
+        figures[f"msgs_per_s_{name}"] = speed[name]
+        figures.update({f"{split}_macro_f1_{name}": round(scored[split]["per_label"]["macro"]["f1"], 4)
+                        for split in sets})
     figures["speedup"] = round(speed["fast"] / speed["default"], 2)
     for split in ("test", "outofstyle"):
         figures[f"{split}_f1_loss_points"] = round(

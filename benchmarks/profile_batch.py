@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import sys
 import tempfile
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from throughput import sample, write_jsonl  # noqa: E402  (same folder)
 
 from inference.batch import ScoreJob, resolve_model, run_job  # noqa: E402
 from inference.limits import CHUNK_RECORDS  # noqa: E402
@@ -31,12 +32,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--chunk-size", type=int, default=CHUNK_RECORDS, help="records per chunk (the job's default: %(default)s)")
     args = ap.parse_args()
-    rows = [json.loads(x) for x in (ROOT / "labeling/data/messages.jsonl").read_text(encoding="utf-8").splitlines()]
-    rng = random.Random(7)
     tmp = Path(tempfile.mkdtemp())
-    src = tmp / "in.jsonl"
-    src.write_text("".join(json.dumps({k: r[k] for k in ("id", "text", "context") if k in r}, ensure_ascii=False)
-                           + "\n" for r in (rng.choice(rows) for _ in range(args.n))), encoding="utf-8")
+    src = write_jsonl(tmp / "in.jsonl", sample(args.n))
     scorer = Scorer(resolve_model(args.model))
     spent: dict[str, float] = defaultdict(float)
 

@@ -33,10 +33,8 @@ def _logits(model, text_ids: list[list[int]]):
 
 
 def test_weights_reload_as_the_trained_classifier(weights) -> None:
-    from safetensors.torch import load_file
-
     from training.fit import build_model, load_weights
-    from training.weights import CLASSIFIER, load_classifier
+    from training.weights import CLASSIFIER, load_classifier, load_state
 
     cfg, path = weights
     trained = build_model(cfg)
@@ -47,7 +45,7 @@ def test_weights_reload_as_the_trained_classifier(weights) -> None:
     ids = [[0, 5, 6, 7, 2], [0, 9, 2]]
     reloaded = load_classifier(path)
     assert torch.allclose(torch.sigmoid(_logits(trained, ids)), torch.sigmoid(_logits(reloaded, ids)), atol=1e-2)
-    stored = {k: v.dtype for k, v in load_file(str(path / "model.safetensors")).items()}
+    stored = {k: v.dtype for k, v in load_state(path).items()}
     assert stored["encoder.layer.0.attention.self.query.weight"] == torch.float16
     assert stored["encoder.layer.0.attention.self.query.bias"] == torch.float32
 
@@ -72,16 +70,15 @@ def test_tampered_weights_are_refused(weights) -> None:
 
 
 def test_student_is_cut_from_the_teachers_layers(weights, tiny_model_dir: Path) -> None:
-    from safetensors.torch import load_file
-
     from training.run import with_student_base
+    from training.weights import load_state
 
     cfg, path = weights
     student_cfg = with_student_base(cfg.model_copy(update={
         "run_dir": Path("runs/student"), "distill": DistillConfig(teacher=tiny_model_dir, init=path, layers=1)}))
     student = student_cfg.base_model
     assert json.loads((student / "student.json").read_text())["layers"] == [1]    # the last of 2
-    s, t = load_file(str(student / "model.safetensors")), load_file(str(path / "model.safetensors"))
+    s, t = load_state(student), load_state(path)
     assert "encoder.layer.1.output.dense.weight" not in s
     assert torch.equal(s["encoder.layer.0.output.dense.weight"], t["encoder.layer.1.output.dense.weight"])
     assert (student / "head.safetensors").read_bytes() == (path / "head.safetensors").read_bytes()
@@ -152,3 +149,23 @@ def test_distillation_with_hidden_states_runs_and_reports_against_the_teacher(we
     assert "## Distillation" in card and "layers [2] of" in card and "hidden states (weight 1.0)" in card
     with pytest.raises(ValueError, match="hidden_weight needs init"):
         DistillConfig(hidden_weight=1.0)
+
+
+def test_large_states_are_sharded_and_load_back(weights, tmp_path: Path) -> None:
+    from training.encoder import load_encoder
+    from training.weights import INDEX, load_state, save_state
+
+    _, path = weights
+    state = load_state(path)
+    out = tmp_path / "sharded"
+    out.mkdir()
+    save_state(state, out, shard_bytes=20_000)
+    shards = sorted(out.glob("model-*.safetensors"))
+    assert len(shards) > 1 and (out / INDEX).exists() and not (out / "model.safetensors").exists()
+    assert all(f.stat().st_size < 20_000 + 10_000 for f in shards)
+    back = load_state(out)
+    assert back.keys() == state.keys() and all(torch.equal(back[k], state[k]) for k in state)
+    (out / "config.json").write_bytes((path / "config.json").read_bytes())
+    encoder = load_encoder(out)                          # transformers reads the sharded layout too
+    assert torch.equal(encoder.state_dict()["encoder.layer.1.output.dense.weight"],
+                       state["encoder.layer.1.output.dense.weight"].float())

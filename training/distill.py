@@ -34,23 +34,21 @@ def student_base(source: Path, out: Path, layers: list[int]) -> Path:
     From a fine-tuned weights directory the head comes along, so the student
     starts as a shallow copy of the teacher rather than from scratch.
     """
-    from safetensors.numpy import load_file, save_file
-
-    from training.weights import HEAD
+    from training.weights import HEAD, load_state, save_state
 
     out.mkdir(parents=True, exist_ok=True)
     config = json.loads((source / "config.json").read_text())
     config["num_hidden_layers"] = len(layers)
     renumber = {old: new for new, old in enumerate(layers)}
     state = {}
-    for key, value in load_file(str(source / "model.safetensors")).items():
+    for key, value in load_state(source).items():
         if key.startswith("encoder.layer."):
             _, _, n, rest = key.split(".", 3)
             if int(n) not in renumber:
                 continue
             key = f"encoder.layer.{renumber[int(n)]}.{rest}"
         state[key] = value
-    save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    save_state(state, out)
     (out / "config.json").write_text(json.dumps(config, indent=1))
     for name in ("tokenizer.json", "tokenizer_config.json", "base.json", "base_report.json", HEAD):
         if (source / name).exists():
@@ -90,13 +88,10 @@ class HiddenStateLoss:
 
     def __call__(self, model, ids: torch.Tensor, mask: torch.Tensor, y: torch.Tensor,
                  bce: torch.nn.Module) -> torch.Tensor:
-        from training.encoder import mean_pool
-
-        out = model.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-        logits = model.head(model.dropout(mean_pool(out.last_hidden_state, mask)))
+        logits, states = model.with_states(ids, mask)
         with torch.no_grad():
             target = self.teacher(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
         real = mask.unsqueeze(-1).to(logits.dtype)
         per_layer = [(((s - target[src + 1]) ** 2) * real).sum() / (real.sum() * s.shape[-1])
-                     for s, src in zip(out.hidden_states[1:], self.layers)]
+                     for s, src in zip(states[1:], self.layers)]
         return bce(logits, y) + self.weight * torch.stack(per_layer).mean()

@@ -27,8 +27,13 @@ class MeanPoolClassifier(nn.Module):
         self.head = nn.Linear(encoder.config.hidden_size, n_labels)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return self.head(self.dropout(mean_pool(hidden, attention_mask)))
+        return self.with_states(input_ids, attention_mask, states=False)[0]
+
+    def with_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, *, states: bool = True
+                    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+        """Logits and, for layer-wise distillation, every layer's hidden states (embeddings first)."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=states)
+        return self.head(self.dropout(mean_pool(out.last_hidden_state, attention_mask))), out.hidden_states
 
 
 def load_encoder(path: Path) -> nn.Module:

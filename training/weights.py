@@ -6,8 +6,9 @@ in `benchmarks/throughput.py`, a distilled student initialized from the
 teacher's layers, or further fine-tuning (it is a valid `base_model`, the
 head included).
 
-Layout: `config.json` + `model.safetensors` (a plain BertModel, so
-`AutoModel.from_pretrained` loads the fine-tuned encoder as is), the
+Layout: `config.json` + the encoder's safetensors (a plain BertModel, in
+shards under 40 MB, so `AutoModel.from_pretrained` loads the fine-tuned
+encoder as is and no file trips a git host's size warning), the
 tokenizer, `head.safetensors` (the linear head over mean-pooled states),
 `classifier.json` (what the head means and how texts were prepared), the
 resolved training config and a sha256 manifest that is checked on load.
@@ -35,10 +36,48 @@ from training.encoder import MeanPoolClassifier, load_encoder
 
 HEAD = "head.safetensors"
 CLASSIFIER = "classifier.json"
+INDEX = "model.safetensors.index.json"
+SHARD_BYTES = 40 << 20          # git hosts warn at 50 MB per file
 
 
 def half_matrices(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: (v.half() if v.ndim >= 2 else v).contiguous() for k, v in state.items()}
+
+
+def save_state(state: dict[str, torch.Tensor], out: Path, *, shard_bytes: int = SHARD_BYTES) -> None:
+    """An encoder state as `model.safetensors`, or in Hugging Face's sharded layout (files of at
+    most `shard_bytes`, plus the index) when it is larger: `from_pretrained` reads either."""
+    from safetensors.torch import save_file
+
+    shards: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    for key, value in state.items():
+        n = value.numel() * value.element_size()
+        if shards[-1] and size + n > shard_bytes:
+            shards.append({})
+            size = 0
+        shards[-1][key] = value.contiguous()
+        size += n
+    if len(shards) == 1:
+        save_file(shards[0], str(out / "model.safetensors"), metadata={"format": "pt"})
+        return
+    names = [f"model-{i:05d}-of-{len(shards):05d}.safetensors" for i in range(1, len(shards) + 1)]
+    for name, shard in zip(names, shards):
+        save_file(shard, str(out / name), metadata={"format": "pt"})
+    total = sum(v.numel() * v.element_size() for v in state.values())
+    index = {"metadata": {"total_size": total},
+             "weight_map": {k: name for name, shard in zip(names, shards) for k in shard}}
+    (out / INDEX).write_text(json.dumps(index, indent=1) + "\n")
+
+
+def load_state(path: Path) -> dict[str, torch.Tensor]:
+    """The encoder state of a directory written by `save_state` (sharded or not), or of any base."""
+    from safetensors.torch import load_file
+
+    index = path / INDEX
+    files = sorted(set(json.loads(index.read_text())["weight_map"].values())) if index.exists() \
+        else ["model.safetensors"]
+    return {k: v for name in files for k, v in load_file(str(path / name)).items()}
 
 
 def weights_from_run(cfg: FitConfig) -> dict[str, Any]:
@@ -66,8 +105,9 @@ def write_weights(model: MeanPoolClassifier, cfg: FitConfig, out: Path, *, token
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    half = half_matrices(model.encoder.state_dict())
     model.encoder.config.save_pretrained(out)
-    save_file(half_matrices(model.encoder.state_dict()), str(out / "model.safetensors"), metadata={"format": "pt"})
+    save_state(half, out)
     save_file({k: v.contiguous() for k, v in model.head.state_dict().items()}, str(out / HEAD),
               metadata={"format": "pt"})
     tokenizer.save_pretrained(out)
@@ -75,11 +115,9 @@ def write_weights(model: MeanPoolClassifier, cfg: FitConfig, out: Path, *, token
     (out / "config.yaml").write_text(resolved_yaml(cfg), encoding="utf-8")
     meta = {"name": cfg.name, "version": cfg.version, "labels": list(LABELS), "pooling": "mean",
             "prefix": cfg.train.prefix, "max_length": cfg.train.max_length, "use_context": cfg.train.use_context,
-            "pad_id": pad_id, "storage": "fp16 matrices, fp32 vectors"}
-    (out / CLASSIFIER).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
-    write_manifest(out)
-    meta["fp16_max_abs_prob_diff"] = rounding_error(model, load_classifier(out), check_ids, pad_id)
-    meta["fp16_checked_texts"] = len(check_ids)
+            "pad_id": pad_id, "storage": "fp16 matrices, fp32 vectors",
+            "fp16_max_abs_prob_diff": rounding_error(model, half, check_ids, pad_id),
+            "fp16_checked_texts": len(check_ids)}
     (out / CLASSIFIER).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     write_manifest(out)
     return meta
@@ -99,16 +137,20 @@ def load_classifier(path: Path, *, dropout: float = 0.0) -> MeanPoolClassifier:
 
 
 @torch.no_grad()
-def rounding_error(a: MeanPoolClassifier, b: MeanPoolClassifier, ids: list[list[int]], pad_id: int,
+def rounding_error(model: MeanPoolClassifier, half: dict[str, torch.Tensor], ids: list[list[int]], pad_id: int,
                    batch: int = 64) -> float:
+    """Largest score change on `ids` when the encoder runs on the fp16-rounded state instead."""
+    import copy
+
     from training.data import pad
 
-    a.eval()
-    b.eval()
+    rounded = copy.deepcopy(model).eval()
+    rounded.encoder.load_state_dict(half)               # copied into the fp32 parameters
+    model.eval()
     worst = 0.0
     for start in range(0, len(ids), batch):
         x, mask = pad(ids[start:start + batch], pad_id)
-        diff = torch.sigmoid(a(x, mask)) - torch.sigmoid(b(x, mask))
+        diff = torch.sigmoid(model(x, mask)) - torch.sigmoid(rounded(x, mask))
         worst = max(worst, float(diff.abs().max()))
     return float(np.round(worst, 8))
 
